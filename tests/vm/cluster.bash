@@ -10,7 +10,7 @@
 #   cluster_stop          power everything off, remove the namespace, and
 #                         fail if any guest console shows a kernel complaint
 #
-# Settings: SCOUTFS_KVER (kernel, default scripts/kver), SCOUTFS_CONSOLE_DIR
+# Settings: KVER (kernel, default scripts/kver), SCOUTFS_CONSOLE_DIR
 # (where consoles are copied for the final scan of `make check`).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -20,7 +20,7 @@ vm_ip() { echo "$CLUSTER_NET.$((10 + $1))"; }
 
 cluster_start() {
 	local n=$1 i
-	CLUSTER_KVER=${SCOUTFS_KVER:-$("$REPO/scripts/kver")}
+	CLUSTER_KVER=$("$REPO/scripts/kver")
 	CLUSTER_N=$n
 	mkdir -p "$VM_WORK_BASE"
 	CLUSTER_DIR=$(mktemp -d "$VM_WORK_BASE/scoutfs-cluster.XXXXXX")
