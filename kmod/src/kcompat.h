@@ -121,65 +121,37 @@ static inline long inode_get_ctime_nsec(const struct inode *inode)
 	return inode_get_ctime(inode).tv_nsec;
 }
 
-static inline struct timespec64 inode_get_atime(const struct inode *inode)
-{
-	return inode->i_atime;
+/* The same five helpers for each of atime and mtime, under upstream's names. */
+#define KC_INODE_TIME_HELPERS(field)					\
+static inline struct timespec64 inode_get_##field(const struct inode *inode) \
+{									\
+	return inode->i_##field;					\
+}									\
+static inline time64_t inode_get_##field##_sec(const struct inode *inode) \
+{									\
+	return inode->i_##field.tv_sec;					\
+}									\
+static inline long inode_get_##field##_nsec(const struct inode *inode)	\
+{									\
+	return inode->i_##field.tv_nsec;				\
+}									\
+static inline struct timespec64						\
+inode_set_##field##_to_ts(struct inode *inode, struct timespec64 ts)	\
+{									\
+	inode->i_##field = ts;						\
+	return ts;							\
+}									\
+static inline struct timespec64						\
+inode_set_##field(struct inode *inode, time64_t sec, long nsec)	\
+{									\
+	struct timespec64 ts = { .tv_sec = sec, .tv_nsec = nsec };	\
+									\
+	return inode_set_##field##_to_ts(inode, ts);			\
 }
 
-static inline time64_t inode_get_atime_sec(const struct inode *inode)
-{
-	return inode->i_atime.tv_sec;
-}
-
-static inline long inode_get_atime_nsec(const struct inode *inode)
-{
-	return inode->i_atime.tv_nsec;
-}
-
-static inline struct timespec64 inode_set_atime_to_ts(struct inode *inode,
-						      struct timespec64 ts)
-{
-	inode->i_atime = ts;
-	return ts;
-}
-
-static inline struct timespec64 inode_set_atime(struct inode *inode,
-						time64_t sec, long nsec)
-{
-	struct timespec64 ts = { .tv_sec = sec, .tv_nsec = nsec };
-
-	return inode_set_atime_to_ts(inode, ts);
-}
-
-static inline struct timespec64 inode_get_mtime(const struct inode *inode)
-{
-	return inode->i_mtime;
-}
-
-static inline time64_t inode_get_mtime_sec(const struct inode *inode)
-{
-	return inode->i_mtime.tv_sec;
-}
-
-static inline long inode_get_mtime_nsec(const struct inode *inode)
-{
-	return inode->i_mtime.tv_nsec;
-}
-
-static inline struct timespec64 inode_set_mtime_to_ts(struct inode *inode,
-						      struct timespec64 ts)
-{
-	inode->i_mtime = ts;
-	return ts;
-}
-
-static inline struct timespec64 inode_set_mtime(struct inode *inode,
-						time64_t sec, long nsec)
-{
-	struct timespec64 ts = { .tv_sec = sec, .tv_nsec = nsec };
-
-	return inode_set_mtime_to_ts(inode, ts);
-}
+KC_INODE_TIME_HELPERS(atime)
+KC_INODE_TIME_HELPERS(mtime)
+#undef KC_INODE_TIME_HELPERS
 #endif
 
 /*

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Host-side helpers for tests that drive several guests (source from bats).
 #
 #   cluster_start N       boot N guests (vm1..vmN) sharing the test disks,

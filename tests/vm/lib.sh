@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Launching test guests (sourced by run, shell and cluster.bash).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -42,6 +43,7 @@ vm_qemu_cmd() {
 	local out="$work/out-$name" spec d args=()
 	mkdir -p "$out"
 
+	# shellcheck disable=SC2054 # commas belong to qemu option values
 	args=(qemu-system-x86_64 -machine q35 -cpu max -m "$VM_MEM" -smp "$VM_SMP"
 		-nodefaults -no-user-config -display none -no-reboot
 		-kernel "$VM_KERNEL" -initrd "$VM_INITRD"
@@ -52,6 +54,7 @@ vm_qemu_cmd() {
 	# several guests read each other's writes like a real shared array.
 	for spec in $VM_DISKS; do
 		d=${spec%%:*}
+		# shellcheck disable=SC2054
 		args+=(-drive "file=$disks/$d.img,format=raw,if=none,id=$d,cache=none,file.locking=off"
 			-device "virtio-blk-pci,drive=$d,serial=$d,share-rw=on")
 	done
@@ -64,6 +67,7 @@ vm_qemu_cmd() {
 		args+=(-chardev "file,id=con,path=$work/console-$name.log,append=on"
 			-serial chardev:con -monitor none)
 	fi
+	# shellcheck disable=SC2054
 	args+=(-device virtio-serial-pci
 		-chardev "socket,id=agent,path=$work/agent-$name.sock,server=on,wait=off"
 		-device virtserialport,chardev=agent,name=scoutfs.agent)
