@@ -66,3 +66,5 @@ module_exit(scoutfs_module_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("scoutfs clustered filesystem");
 MODULE_VERSION(SCOUTFS_VERSION);
+/* block checksums use crc32c(), whose implementation is a crypto module */
+MODULE_SOFTDEP("pre: crc32c");
