@@ -77,7 +77,7 @@ int scoutfs_parse_port(const char *s, uint16_t *ret, const char **why)
 	return 0;
 }
 
-int scoutfs_parse_inet(const char *addr, struct scoutfs_inet_addr *ret,
+int scoutfs_parse_inet(const char *addr, struct scoutfs_addr *ret,
 		       const char **why)
 {
 	char buf[INET6_ADDRSTRLEN + 2];
@@ -172,7 +172,7 @@ int scoutfs_parse_quorum_slot(const char *arg,
 	return 0;
 }
 
-const char *scoutfs_inet_str(const struct scoutfs_inet_addr *inet, char *buf)
+const char *scoutfs_inet_str(const struct scoutfs_addr *inet, char *buf)
 {
 	char a[INET6_ADDRSTRLEN];
 

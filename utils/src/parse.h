@@ -18,7 +18,7 @@ int scoutfs_parse_u64(const char *s, uint64_t *ret, const char **why);
 /* bytes, with an optional binary unit suffix K, M, G, T or P (KiB...) */
 int scoutfs_parse_size(const char *s, uint64_t *ret, const char **why);
 
-struct scoutfs_inet_addr {
+struct scoutfs_addr {
 	int family;			/* AF_INET or AF_INET6 */
 	uint8_t addr[16];		/* network order; 4 bytes used for AF_INET */
 	uint16_t port;			/* host order, 1..65535 */
@@ -29,14 +29,14 @@ struct scoutfs_inet_addr {
  * (0.0.0.0, ::) and multicast addresses are refused since peers must be
  * able to reach the address.
  */
-int scoutfs_parse_inet(const char *addr, struct scoutfs_inet_addr *ret,
+int scoutfs_parse_inet(const char *addr, struct scoutfs_addr *ret,
 		       const char **why);
 int scoutfs_parse_port(const char *s, uint16_t *ret, const char **why);
 
 /* "NR,ADDR,PORT" as given to mkfs -Q */
 struct scoutfs_quorum_slot_arg {
 	unsigned int nr;		/* 0..SCOUTFS_QUORUM_MAX_SLOTS-1 */
-	struct scoutfs_inet_addr inet;
+	struct scoutfs_addr inet;
 };
 
 #define SCOUTFS_PARSE_MAX_QUORUM_SLOTS 15
@@ -47,6 +47,6 @@ int scoutfs_parse_quorum_slot(const char *arg,
 
 /* "ADDR:PORT" or "[V6ADDR]:PORT" for printing, into buf of at least 64 */
 #define SCOUTFS_INET_STRLEN 64
-const char *scoutfs_inet_str(const struct scoutfs_inet_addr *inet, char *buf);
+const char *scoutfs_inet_str(const struct scoutfs_addr *inet, char *buf);
 
 #endif
