@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _SCOUTFS_STORAGE_SUPERBLOCK_H_
+#define _SCOUTFS_STORAGE_SUPERBLOCK_H_
+
+#include <linux/types.h>
+
+#include "format/format.h"
+
+struct block_device;
+
+#define SCOUTFS_SUPER_WHY_LEN 160
+
+/*
+ * Read the superblocks of a metadata and a data device and check that
+ * they are a pair from one supported filesystem.  On success the
+ * metadata device's superblock is copied to *super.  On failure returns
+ * -errno with the reason, for the mount's error message, in why.
+ */
+int scoutfs_read_supers(struct block_device *meta, struct block_device *data,
+			struct scoutfs_super_block *super, char *why);
+
+#endif

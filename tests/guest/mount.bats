@@ -1,0 +1,124 @@
+#!/usr/bin/env bats
+# Mounting: every bad mount fails with a clear kernel message and errno,
+# never an oops.  (Good devices get as far as the superblock checks; the
+# rest of the mount comes with the storage engine.)
+
+load helpers
+
+META=/dev/scoutfs/meta
+DATA=/dev/scoutfs/data
+SCRATCH=/dev/scoutfs/scratch
+
+setup_file() {
+	insmod "$SCOUTFS_KO"
+	mkdir -p /mnt/test
+}
+
+teardown_file() {
+	rmmod scoutfs
+}
+
+# mount, expect failure, and expect the kernel to have said $1
+mount_fails_with() {
+	local msg=$1
+	shift
+	dmesg -C
+	run mount -t scoutfs "$@" /mnt/test
+	assert_failure
+	run bash -c "dmesg | grep 'scoutfs: '"
+	assert_output --partial "$msg"
+}
+
+fresh_fs() {
+	scoutfs mkfs -f -Q 0,127.0.0.1,12345 -Q 2,127.0.0.1,12346 "$META" "$DATA" >/dev/null
+}
+
+@test "good devices pass every superblock check" {
+	fresh_fs
+	fsid=$(od -An -tx8 -j $((65536 + 8)) -N8 "$META" | tr -d ' ')
+	mount_fails_with "fsid $fsid: superblocks verified, but mounting is not implemented yet" \
+		-o metadev_path=$META,quorum_slot_nr=2 "$DATA"
+}
+
+@test "a mount without metadev_path is refused" {
+	mount_fails_with "the metadev_path=<metadata device> option is required" "$DATA"
+}
+
+@test "a metadev_path that doesn't exist is refused" {
+	mount_fails_with "metadev_path=/dev/nonexistent can't be opened" \
+		-o metadev_path=/dev/nonexistent "$DATA"
+}
+
+@test "the same device for metadata and data is refused" {
+	mount_fails_with "metadev_path=$DATA is the data device" -o metadev_path=$DATA "$DATA"
+}
+
+@test "unformatted devices are refused" {
+	dd if=/dev/zero of="$SCRATCH" bs=1M count=2 oflag=direct status=none
+	mount_fails_with "metadata device vdd has no scoutfs superblock (checksum mismatch)" \
+		-o metadev_path=$SCRATCH "$DATA"
+}
+
+@test "swapped devices are refused" {
+	fresh_fs
+	mount_fails_with "metadata device vdc holds the data superblock of a scoutfs filesystem: are the devices swapped?" \
+		-o metadev_path=$DATA "$META"
+}
+
+@test "a foreign filesystem is refused" {
+	fresh_fs
+	mkfs.ext4 -q -F "$SCRATCH"
+	mount_fails_with "data device vdd has no scoutfs superblock" \
+		-o metadev_path=$META "$SCRATCH"
+}
+
+@test "devices of two different filesystems are refused" {
+	# the scratch disk becomes the data device of a filesystem B ...
+	scoutfs mkfs -f -Q 0,127.0.0.1,1 "$META" "$SCRATCH" >/dev/null
+	# ... and then the metadata disk is formatted again as filesystem A
+	fresh_fs
+	mount_fails_with "belong to different filesystems" \
+		-o metadev_path=$META "$SCRATCH"
+}
+
+@test "a quorum slot that isn't configured is refused" {
+	fresh_fs
+	mount_fails_with "quorum_slot_nr=1 is not configured" \
+		-o metadev_path=$META,quorum_slot_nr=1 "$DATA"
+	mount_fails_with "quorum_slot_nr=15 is out of range" \
+		-o metadev_path=$META,quorum_slot_nr=15 "$DATA"
+}
+
+@test "unknown and malformed options are refused" {
+	mount_fails_with "Unknown parameter 'bogus'" -o metadev_path=$META,bogus "$DATA"
+	mount_fails_with "Bad value for 'quorum_slot_nr'" -o metadev_path=$META,quorum_slot_nr=abc "$DATA"
+}
+
+@test "a device that is smaller than its filesystem is refused" {
+	modprobe loop
+	truncate -s 9G /tmp/data.img
+	loop=$(losetup --find --show /tmp/data.img)
+	scoutfs mkfs -f -Q 0,127.0.0.1,1 "$META" "$loop" >/dev/null
+	losetup -d "$loop"
+	truncate -s 8G /tmp/data.img
+	loop=$(losetup --find --show /tmp/data.img)
+	dmesg -C
+	run mount -t scoutfs -o metadev_path=$META "$loop" /mnt/test
+	losetup -d "$loop"
+	rm -f /tmp/data.img
+	assert_failure
+	run dmesg
+	assert_output --partial "is smaller (8589934592 bytes) than its filesystem (9663676416 bytes)"
+}
+
+@test "a metadata device that is mounted elsewhere is refused" {
+	mkfs.ext4 -q -F "$SCRATCH"
+	mount "$SCRATCH" /mnt/test
+	mkdir -p /mnt/other
+	dmesg -C
+	run mount -t scoutfs -o metadev_path=$SCRATCH "$DATA" /mnt/other
+	umount /mnt/test
+	assert_failure
+	run bash -c "dmesg | grep 'scoutfs: '"
+	assert_output --partial "metadev_path=$SCRATCH is in use (mounted?)"
+}
