@@ -36,7 +36,7 @@ fresh_fs() {
 @test "good devices pass every superblock check" {
 	fresh_fs
 	fsid=$(od -An -tx8 -j $((65536 + 8)) -N8 "$META" | tr -d ' ')
-	mount_fails_with "fsid $fsid: superblocks verified, but mounting is not implemented yet" \
+	mount_fails_with "fsid $fsid: superblocks and root directory verified, but mounting is not implemented yet" \
 		-o metadev_path=$META,quorum_slot_nr=2 "$DATA"
 }
 
@@ -121,4 +121,46 @@ fresh_fs() {
 	assert_failure
 	run bash -c "dmesg | grep 'scoutfs: '"
 	assert_output --partial "metadev_path=$SCRATCH is in use (mounted?)"
+}
+
+# the fs tree root block is the first metadata block mkfs writes
+FS_ROOT_OFF=$((16 * 65536))
+
+@test "a corrupt metadata block is reported, not trusted" {
+	fresh_fs
+	# flip one byte inside the fs tree's root block
+	printf '\xff' | dd of="$META" bs=1 seek=$((FS_ROOT_OFF + 1000)) conv=notrunc status=none
+	sync
+	mount_fails_with "reading the root directory's inode failed (-5)" \
+		-o metadev_path=$META "$DATA"
+	run bash -c "dmesg | grep 'scoutfs '"
+	assert_output --partial "btree block 16 seq 1: checksum mismatch"
+}
+
+# patch bytes at an offset of a device: patch DEV OFFSET HEXBYTES
+patch() {
+	printf "$(echo "$3" | sed 's/../\\x&/g')" |
+		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+@test "a stale block reference is reported" {
+	fresh_fs
+	# the superblock's fs_root.ref.seq (offset 624 + 8) now expects seq 2
+	patch "$META" $((65536 + 624 + 8)) 02
+	python3 tests/guest/lib/fixcrc.py "$META" 65536 4096
+	mount_fails_with "reading the root directory's inode failed (-116)" \
+		-o metadev_path=$META "$DATA"
+	run bash -c "dmesg | grep 'scoutfs '"
+	assert_output --partial "btree block 16 seq 2: wrong sequence number"
+}
+
+@test "a btree block with a valid checksum but a broken structure is reported" {
+	fresh_fs
+	# the first item's key zone (offset 40) becomes greater than the next key's
+	patch "$META" $((FS_ROOT_OFF + 40)) 1e
+	python3 tests/guest/lib/fixcrc.py "$META" $FS_ROOT_OFF 65536
+	mount_fails_with "reading the root directory's inode failed (-5)" \
+		-o metadev_path=$META "$DATA"
+	run bash -c "dmesg | grep 'scoutfs '"
+	assert_output --partial "btree block 16: keys out of order (item 1)"
 }

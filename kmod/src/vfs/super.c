@@ -9,8 +9,9 @@
  * metadev_path option, exclusively, for as long as the super block lives.
  *
  * Mounting gets as far as checking both devices' superblocks and the
- * quorum slot.  The rest of the storage engine does not exist yet, so a
- * mount of good devices is then refused with EOPNOTSUPP.
+ * quorum slot and reading the root directory's inode through the block
+ * cache.  The rest of the engine does not exist yet, so a mount of good
+ * devices is then refused with EOPNOTSUPP.
  */
 #include <linux/blkdev.h>
 #include <linux/fs.h>
@@ -20,6 +21,9 @@
 
 #include "kcompat.h"
 #include "format/format.h"
+#include "format/key.h"
+#include "storage/block.h"
+#include "storage/btree.h"
 #include "storage/superblock.h"
 #include "vfs/options.h"
 #include "vfs/super.h"
@@ -33,12 +37,14 @@ struct scoutfs_mount {
 	struct scoutfs_mount_options opts;
 	struct kc_bdev meta_bdev;
 	struct scoutfs_super_block *super;	/* as read at mount */
+	struct scoutfs_block_cache *blocks;	/* metadata blocks */
 };
 
 static void scoutfs_mount_free(struct scoutfs_mount *mnt)
 {
 	if (!mnt)
 		return;
+	scoutfs_block_cache_destroy(mnt->blocks);
 	kc_bdev_close(&mnt->meta_bdev);
 	kfree(mnt->super);
 	scoutfs_options_free(&mnt->opts);
@@ -56,6 +62,38 @@ static int check_quorum_slot(struct fs_context *fc, const struct scoutfs_mount *
 	if (!(le64_to_cpu(slot->flags) & SCOUTFS_QUORUM_SLOT_IN_USE))
 		return invalfc(fc, "quorum_slot_nr=%d is not configured in this filesystem's quorum slots",
 			       nr);
+	return 0;
+}
+
+/*
+ * The root directory's inode, straight from the fs tree: until log trees
+ * exist the fs tree holds every item.
+ */
+static int read_root_inode(struct fs_context *fc, struct scoutfs_mount *mnt)
+{
+	struct scoutfs_inode inode;
+	unsigned int len = sizeof(inode);
+	struct scoutfs_key key;
+	u8 flags;
+	int ret;
+
+	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, SCOUTFS_ROOT_INO, SCOUTFS_INODE_TYPE, 0, 0, 0);
+	ret = scoutfs_btree_lookup(mnt->blocks, &mnt->super->fs_root, &key, &inode, &len,
+				   NULL, &flags);
+	if (ret == 0 && (len != sizeof(inode) || (flags & SCOUTFS_ITEM_FLAG_DELETION)))
+		ret = -EIO;
+	if (ret == -ENOENT) {
+		errorfc(fc, "the root directory's inode is missing");
+		return -EIO;
+	}
+	if (ret) {
+		errorfc(fc, "reading the root directory's inode failed (%d)", ret);
+		return ret;
+	}
+	if (!S_ISDIR(le32_to_cpu(inode.mode))) {
+		errorfc(fc, "the root inode is not a directory (mode 0%o)", le32_to_cpu(inode.mode));
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -115,7 +153,17 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (ret)
 		goto out;
 
-	errorfc(fc, "fsid %016llx: superblocks verified, but mounting is not implemented yet",
+	mnt->blocks = scoutfs_block_cache_create(mnt->meta_bdev.bdev,
+						 le64_to_cpu(mnt->super->hdr.fsid));
+	if (!mnt->blocks) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = read_root_inode(fc, mnt);
+	if (ret)
+		goto out;
+
+	errorfc(fc, "fsid %016llx: superblocks and root directory verified, but mounting is not implemented yet",
 		le64_to_cpu(mnt->super->hdr.fsid));
 	ret = -EOPNOTSUPP;
 out:

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The metadata block cache.
+ *
+ * Metadata blocks are read through references (blkno, seq).  A block is
+ * only handed out after its header has been checked against the
+ * reference that led to it: crc, magic, fsid, blkno and seq.  Because
+ * blocks are copy-on-write and other mounts reuse freed block numbers, a
+ * cached block whose seq differs from a new reference is stale: it is
+ * dropped and read again rather than trusted.
+ *
+ * Blocks live in an xarray indexed by blkno and on an LRU list that a
+ * shrinker trims.  Each block holds a reference for the cache while it
+ * is indexed; readers take their own.  Two readers missing the same
+ * block may both read it; the second to insert drops its copy.
+ *
+ * (Writing blocks — copy-on-write dirtying and writeback at commit —
+ * arrives with transactions.)
+ */
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/xarray.h>
+
+#include "kcompat.h"
+#include "format/block.h"
+#include "storage/block.h"
+
+struct scoutfs_block_cache {
+	struct block_device *bdev;
+	u64 fsid;
+	struct xarray blocks;
+	spinlock_t lru_lock;
+	struct list_head lru;
+	unsigned long nr_lru;
+	struct shrinker *shrinker;
+};
+
+static struct scoutfs_block *block_alloc(u64 blkno)
+{
+	struct scoutfs_block *blk;
+
+	blk = kzalloc(sizeof(*blk), GFP_NOFS);
+	if (!blk)
+		return NULL;
+	blk->data = kvmalloc(SCOUTFS_META_BLOCK_SIZE, GFP_NOFS);
+	if (!blk->data) {
+		kfree(blk);
+		return NULL;
+	}
+	blk->blkno = blkno;
+	refcount_set(&blk->refcount, 1);
+	INIT_LIST_HEAD(&blk->lru_entry);
+	return blk;
+}
+
+static void block_free(struct scoutfs_block *blk)
+{
+	kvfree(blk->data);
+	kfree(blk);
+}
+
+void scoutfs_block_put(struct scoutfs_block *blk)
+{
+	if (blk && refcount_dec_and_test(&blk->refcount))
+		block_free(blk);
+}
+
+static struct page *data_page(void *data, unsigned int off)
+{
+	void *addr = data + off;
+
+	return is_vmalloc_addr(addr) ? vmalloc_to_page(addr) : virt_to_page(addr);
+}
+
+static int block_read_io(struct scoutfs_block_cache *bc, struct scoutfs_block *blk)
+{
+	unsigned int nr = SCOUTFS_META_BLOCK_SIZE / PAGE_SIZE;
+	unsigned int i;
+	struct bio *bio;
+	int ret;
+
+	bio = bio_alloc(bc->bdev, nr, REQ_OP_READ | REQ_META, GFP_NOFS);
+	bio->bi_iter.bi_sector = (blk->blkno << SCOUTFS_META_BLOCK_SHIFT) >> SECTOR_SHIFT;
+	for (i = 0; i < nr; i++) {
+		if (bio_add_page(bio, data_page(blk->data, i * PAGE_SIZE), PAGE_SIZE, 0) !=
+		    PAGE_SIZE) {
+			bio_put(bio);
+			return -EIO;
+		}
+	}
+	ret = submit_bio_wait(bio);
+	bio_put(bio);
+	return ret;
+}
+
+static void lru_add(struct scoutfs_block_cache *bc, struct scoutfs_block *blk)
+{
+	spin_lock(&bc->lru_lock);
+	list_add_tail(&blk->lru_entry, &bc->lru);
+	bc->nr_lru++;
+	spin_unlock(&bc->lru_lock);
+}
+
+/* take a block out of the index (if it's still there) and drop the cache's ref */
+static void block_evict(struct scoutfs_block_cache *bc, struct scoutfs_block *blk)
+{
+	if (xa_cmpxchg(&bc->blocks, blk->blkno, blk, NULL, GFP_NOFS) != blk)
+		return;
+	spin_lock(&bc->lru_lock);
+	if (!list_empty(&blk->lru_entry)) {
+		list_del_init(&blk->lru_entry);
+		bc->nr_lru--;
+	}
+	spin_unlock(&bc->lru_lock);
+	scoutfs_block_put(blk);
+}
+
+static struct scoutfs_block *lookup(struct scoutfs_block_cache *bc, u64 blkno)
+{
+	struct scoutfs_block *blk;
+
+	/*
+	 * Under the xarray's lock an indexed block always holds the cache's
+	 * reference (it's removed under the same lock before that's put).
+	 */
+	xa_lock(&bc->blocks);
+	blk = xa_load(&bc->blocks, blkno);
+	if (blk)
+		refcount_inc(&blk->refcount);
+	xa_unlock(&bc->blocks);
+	return blk;
+}
+
+int scoutfs_block_read_ref(struct scoutfs_block_cache *bc,
+			   const struct scoutfs_block_ref *ref, u32 magic,
+			   struct scoutfs_block **blk_ret, int *result_ret)
+{
+	u64 blkno = le64_to_cpu(ref->blkno);
+	u64 seq = le64_to_cpu(ref->seq);
+	struct scoutfs_block *blk;
+	struct scoutfs_block *old;
+	int result;
+	int ret;
+
+	*blk_ret = NULL;
+	*result_ret = SCOUTFS_BLOCK_OK;
+	if (blkno < SCOUTFS_META_FIRST_BLKNO)
+		return -EIO;
+
+	blk = lookup(bc, blkno);
+	if (blk) {
+		if (blk->seq == seq && blk->magic == magic) {
+			*blk_ret = blk;
+			return 0;
+		}
+		/* a newer (or older) incarnation of the block number */
+		block_evict(bc, blk);
+		scoutfs_block_put(blk);
+	}
+
+	blk = block_alloc(blkno);
+	if (!blk)
+		return -ENOMEM;
+	ret = block_read_io(bc, blk);
+	if (ret) {
+		scoutfs_block_put(blk);
+		return ret;
+	}
+	result = scoutfs_block_verify_ref(blk->data, magic, bc->fsid, ref);
+	if (result != SCOUTFS_BLOCK_OK) {
+		scoutfs_block_put(blk);
+		*result_ret = result;
+		return scoutfs_block_result_errno(result);
+	}
+	blk->seq = seq;
+	blk->magic = magic;
+
+	/* the cache's reference, then the reader's */
+	refcount_inc(&blk->refcount);
+	old = xa_cmpxchg(&bc->blocks, blkno, NULL, blk, GFP_NOFS);
+	if (xa_is_err(old)) {
+		refcount_dec(&blk->refcount);
+	} else if (old) {
+		/* raced with another reader (or a stale copy): keep ours uncached */
+		refcount_dec(&blk->refcount);
+	} else {
+		lru_add(bc, blk);
+	}
+	*blk_ret = blk;
+	return 0;
+}
+
+/* evict up to nr unused blocks from the cold end of the LRU */
+static unsigned long shrink_lru(struct scoutfs_block_cache *bc, unsigned long nr)
+{
+	struct scoutfs_block *blk;
+	unsigned long freed = 0;
+	LIST_HEAD(victims);
+
+	spin_lock(&bc->lru_lock);
+	while (nr-- > 0 && !list_empty(&bc->lru)) {
+		blk = list_first_entry(&bc->lru, struct scoutfs_block, lru_entry);
+		/* only the cache's reference: nobody is using it */
+		if (refcount_read(&blk->refcount) != 1) {
+			list_move_tail(&blk->lru_entry, &bc->lru);
+			continue;
+		}
+		list_move_tail(&blk->lru_entry, &victims);
+		bc->nr_lru--;
+	}
+	spin_unlock(&bc->lru_lock);
+
+	while (!list_empty(&victims)) {
+		blk = list_first_entry(&victims, struct scoutfs_block, lru_entry);
+		list_del_init(&blk->lru_entry);
+		if (xa_cmpxchg(&bc->blocks, blk->blkno, blk, NULL, GFP_NOFS) == blk)
+			scoutfs_block_put(blk);
+		freed++;
+	}
+	return freed;
+}
+
+static unsigned long block_count_objects(struct shrinker *shrink,
+					 struct shrink_control *sc)
+{
+	struct scoutfs_block_cache *bc = kc_shrinker_private(shrink);
+
+	return READ_ONCE(bc->nr_lru);
+}
+
+static unsigned long block_scan_objects(struct shrinker *shrink,
+					struct shrink_control *sc)
+{
+	struct scoutfs_block_cache *bc = kc_shrinker_private(shrink);
+
+	return shrink_lru(bc, sc->nr_to_scan);
+}
+
+u64 scoutfs_block_cache_fsid(struct scoutfs_block_cache *bc)
+{
+	return bc->fsid;
+}
+
+struct scoutfs_block_cache *scoutfs_block_cache_create(struct block_device *bdev,
+							u64 fsid)
+{
+	struct scoutfs_block_cache *bc;
+
+	bc = kzalloc(sizeof(*bc), GFP_KERNEL);
+	if (!bc)
+		return NULL;
+	bc->bdev = bdev;
+	bc->fsid = fsid;
+	xa_init(&bc->blocks);
+	spin_lock_init(&bc->lru_lock);
+	INIT_LIST_HEAD(&bc->lru);
+
+	bc->shrinker = kc_shrinker_alloc(bc, block_count_objects, block_scan_objects,
+					 "scoutfs-blocks:%pg", bdev);
+	if (!bc->shrinker || kc_shrinker_register(bc->shrinker)) {
+		kc_shrinker_free(bc->shrinker);
+		kfree(bc);
+		return NULL;
+	}
+	return bc;
+}
+
+void scoutfs_block_cache_destroy(struct scoutfs_block_cache *bc)
+{
+	struct scoutfs_block *blk;
+	unsigned long index;
+
+	if (!bc)
+		return;
+	kc_shrinker_free(bc->shrinker);
+	xa_for_each(&bc->blocks, index, blk) {
+		xa_erase(&bc->blocks, index);
+		/* a reader still holding a block at unmount is a bug */
+		WARN_ON_ONCE(refcount_read(&blk->refcount) != 1);
+		scoutfs_block_put(blk);
+	}
+	xa_destroy(&bc->blocks);
+	kfree(bc);
+}

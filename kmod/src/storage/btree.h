@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _SCOUTFS_STORAGE_BTREE_H_
+#define _SCOUTFS_STORAGE_BTREE_H_
+
+#include "format/format.h"
+
+struct scoutfs_block_cache;
+
+/*
+ * Look up a key in one btree.  On success copies up to *val_len bytes
+ * of the value into val and sets *val_len to the value's full length,
+ * and *seq and *flags to the item's version and flags (a deletion item
+ * is returned like any other: merging trees is the caller's business).
+ * Returns -ENOENT when the tree has no item with the key, or -EIO /
+ * -ESTALE for damaged or stale blocks, which are also logged.
+ */
+int scoutfs_btree_lookup(struct scoutfs_block_cache *bc,
+			 const struct scoutfs_btree_root *root,
+			 const struct scoutfs_key *key, void *val,
+			 unsigned int *val_len, u64 *seq, u8 *flags);
+
+#endif
