@@ -1,0 +1,418 @@
+/*
+ * The filesystem's items looked at together: inodes and their index
+ * items, orphans, and the file extents, which are also the data space
+ * that files use.
+ *
+ * A key's items may be in the fs tree and in any log tree that isn't
+ * merged yet; what a reader sees is the newest version (the greatest
+ * item seq), or nothing when that is a deletion (docs/format.md,
+ * section 10).  So the items of the types checked here are collected
+ * from every tree with their versions, and each key is resolved to its
+ * newest version before they are compared.  The records are small
+ * copies of the fields that the checks need; memory grows with the
+ * number of inodes and extents, like other offline checkers.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "check_internal.h"
+
+#define U(x) ((unsigned long long)(x))
+
+/* every record starts with its version */
+struct rec {
+	__u64 seq;
+	bool del;
+};
+
+struct inode_rec {
+	struct rec r;
+	__u64 ino;
+	__u64 meta_seq;
+	__u64 data_seq;
+	__u64 online;
+	__u64 offline;
+	__u32 mode;
+	__u32 nlink;
+};
+
+struct index_rec {
+	struct rec r;
+	__u8 type;
+	__u64 iseq;
+	__u64 ino;
+};
+
+struct orphan_rec {
+	struct rec r;
+	__u64 ino;
+};
+
+struct extent_rec {
+	struct rec r;
+	__u64 ino;
+	__u64 last;
+	__u64 len;
+	__u64 blkno;
+	__u8 flags;
+};
+
+static void *add_rec(struct check *c, struct check_vec *v, size_t size,
+		     const struct scoutfs_meta_btree_item *item)
+{
+	struct rec *r;
+
+	if (v->size == 0)
+		check_vec_init(v, size);
+	r = check_vec_push(v);
+	if (!r) {
+		c->err = -ENOMEM;
+		return NULL;
+	}
+	r->seq = item->seq;
+	r->del = item->flags & SCOUTFS_ITEM_FLAG_DELETION;
+	return r;
+}
+
+void check_fs_add_inode(struct check *c, const struct scoutfs_meta_btree_item *item)
+{
+	const struct scoutfs_inode *ino = item->val;
+	struct inode_rec *r;
+
+	r = add_rec(c, &c->inodes, sizeof(*r), item);
+	if (!r)
+		return;
+	r->ino = le64_to_cpu(item->key->sk_first);
+	if (r->r.del)
+		return;
+	r->meta_seq = le64_to_cpu(ino->meta_seq);
+	r->data_seq = le64_to_cpu(ino->data_seq);
+	r->online = le64_to_cpu(ino->online_blocks);
+	r->offline = le64_to_cpu(ino->offline_blocks);
+	r->mode = le32_to_cpu(ino->mode);
+	r->nlink = le32_to_cpu(ino->nlink);
+}
+
+void check_fs_add_index(struct check *c, const struct scoutfs_meta_btree_item *item)
+{
+	struct index_rec *r;
+
+	r = add_rec(c, &c->indexes, sizeof(*r), item);
+	if (!r)
+		return;
+	r->type = item->key->sk_type;
+	r->iseq = le64_to_cpu(item->key->sk_second);
+	r->ino = le64_to_cpu(item->key->sk_third);
+}
+
+void check_fs_add_orphan(struct check *c, const struct scoutfs_meta_btree_item *item)
+{
+	struct orphan_rec *r;
+
+	r = add_rec(c, &c->orphans, sizeof(*r), item);
+	if (r)
+		r->ino = le64_to_cpu(item->key->sk_first);
+}
+
+void check_fs_add_extent(struct check *c, const struct scoutfs_meta_btree_item *item)
+{
+	const struct scoutfs_data_extent *ext = item->val;
+	struct extent_rec *r;
+	__u64 last = le64_to_cpu(item->key->sk_second);
+
+	/* impossible lengths were reported with the item */
+	if (ext && (ext->len == 0 || le64_to_cpu(ext->len) - 1 > last))
+		return;
+	r = add_rec(c, &c->extents, sizeof(*r), item);
+	if (!r)
+		return;
+	r->ino = le64_to_cpu(item->key->sk_first);
+	r->last = last;
+	if (r->r.del)
+		return;
+	r->len = le64_to_cpu(ext->len);
+	r->blkno = le64_to_cpu(ext->blkno);
+	r->flags = ext->flags;
+}
+
+void check_fs_free(struct check *c)
+{
+	check_vec_free(&c->inodes);
+	check_vec_free(&c->indexes);
+	check_vec_free(&c->orphans);
+	check_vec_free(&c->extents);
+}
+
+/* ---------------------------------------------------------- resolving */
+
+static int cmp_u64(__u64 a, __u64 b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_inode_key(const void *A, const void *B)
+{
+	return cmp_u64(((const struct inode_rec *)A)->ino, ((const struct inode_rec *)B)->ino);
+}
+
+static int cmp_index_key(const void *A, const void *B)
+{
+	const struct index_rec *a = A, *b = B;
+
+	if (a->type != b->type)
+		return cmp_u64(a->type, b->type);
+	if (a->iseq != b->iseq)
+		return cmp_u64(a->iseq, b->iseq);
+	return cmp_u64(a->ino, b->ino);
+}
+
+static int cmp_orphan_key(const void *A, const void *B)
+{
+	return cmp_u64(((const struct orphan_rec *)A)->ino, ((const struct orphan_rec *)B)->ino);
+}
+
+static int cmp_extent_key(const void *A, const void *B)
+{
+	const struct extent_rec *a = A, *b = B;
+
+	if (a->ino != b->ino)
+		return cmp_u64(a->ino, b->ino);
+	return cmp_u64(a->last, b->last);
+}
+
+/* the newest version of a key sorts first */
+static int newest_first(const void *A, const void *B)
+{
+	return cmp_u64(((const struct rec *)B)->seq, ((const struct rec *)A)->seq);
+}
+
+static int cmp_inode(const void *a, const void *b)
+{
+	int cmp = cmp_inode_key(a, b);
+
+	return cmp ? cmp : newest_first(a, b);
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+	int cmp = cmp_index_key(a, b);
+
+	return cmp ? cmp : newest_first(a, b);
+}
+
+static int cmp_orphan(const void *a, const void *b)
+{
+	int cmp = cmp_orphan_key(a, b);
+
+	return cmp ? cmp : newest_first(a, b);
+}
+
+static int cmp_extent(const void *a, const void *b)
+{
+	int cmp = cmp_extent_key(a, b);
+
+	return cmp ? cmp : newest_first(a, b);
+}
+
+/* keep only the newest version of each key, and drop it if it's a deletion */
+static void resolve(struct check_vec *v, int (*cmp)(const void *, const void *),
+		    int (*cmp_key)(const void *, const void *))
+{
+	size_t out = 0;
+	size_t i;
+	void *el;
+
+	check_vec_sort(v, cmp);
+	for (i = 0; i < v->nr; i++) {
+		el = check_vec_at(v, i);
+		if (i > 0 && cmp_key(check_vec_at(v, i - 1), el) == 0)
+			continue;
+		if (((struct rec *)el)->del)
+			continue;
+		if (out != i)
+			memcpy(check_vec_at(v, out), el, v->size);
+		out++;
+	}
+	v->nr = out;
+}
+
+static const struct inode_rec *find_inode(struct check *c, __u64 ino)
+{
+	struct inode_rec key = { .ino = ino };
+
+	if (c->inodes.nr == 0)
+		return NULL;
+	return bsearch(&key, c->inodes.data, c->inodes.nr, c->inodes.size, cmp_inode_key);
+}
+
+static bool find_index(struct check *c, __u8 type, __u64 iseq, __u64 ino)
+{
+	struct index_rec key = { .type = type, .iseq = iseq, .ino = ino };
+
+	return c->indexes.nr &&
+	       bsearch(&key, c->indexes.data, c->indexes.nr, c->indexes.size, cmp_index_key);
+}
+
+/* ------------------------------------------------------------- checks */
+
+/* what was missed may be in the blocks that couldn't be read */
+static const char *incomplete(struct check *c)
+{
+	return c->fs_incomplete ? " (among the items that could be read)" : "";
+}
+
+static const char *index_name(__u8 type)
+{
+	return type == SCOUTFS_INODE_INDEX_META_SEQ_TYPE ? "meta_seq" : "data_seq";
+}
+
+static void check_indexes(struct check *c)
+{
+	const struct inode_rec *in;
+	const struct index_rec *ix;
+	char where[48];
+	__u64 want;
+	size_t i;
+
+	for (i = 0; i < c->indexes.nr; i++) {
+		ix = check_vec_at(&c->indexes, i);
+		snprintf(where, sizeof(where), "inode %llu", U(ix->ino));
+		in = find_inode(c, ix->ino);
+		if (!in) {
+			check_problem(c, where, "%s index item (seq %llu) for an inode that doesn't exist%s",
+				      index_name(ix->type), U(ix->iseq), incomplete(c));
+			continue;
+		}
+		want = ix->type == SCOUTFS_INODE_INDEX_META_SEQ_TYPE ? in->meta_seq : in->data_seq;
+		if (ix->iseq != want)
+			check_problem(c, where, "%s index item does not match the inode, expected seq %llu, found %llu",
+				      index_name(ix->type), U(want), U(ix->iseq));
+	}
+
+	for (i = 0; i < c->inodes.nr; i++) {
+		in = check_vec_at(&c->inodes, i);
+		snprintf(where, sizeof(where), "inode %llu", U(in->ino));
+		if (!find_index(c, SCOUTFS_INODE_INDEX_META_SEQ_TYPE, in->meta_seq, in->ino))
+			check_problem(c, where, "no meta_seq index item for the inode's meta_seq %llu%s",
+				      U(in->meta_seq), incomplete(c));
+		if (!find_index(c, SCOUTFS_INODE_INDEX_DATA_SEQ_TYPE, in->data_seq, in->ino))
+			check_problem(c, where, "no data_seq index item for the inode's data_seq %llu%s",
+				      U(in->data_seq), incomplete(c));
+	}
+}
+
+static void check_orphans(struct check *c)
+{
+	const struct orphan_rec *o;
+	const struct inode_rec *in;
+	char where[48];
+	size_t i;
+
+	for (i = 0; i < c->orphans.nr; i++) {
+		o = check_vec_at(&c->orphans, i);
+		snprintf(where, sizeof(where), "inode %llu", U(o->ino));
+		in = find_inode(c, o->ino);
+		if (!in)
+			check_problem(c, where, "orphan item for an inode that doesn't exist%s",
+				      incomplete(c));
+		else if (in->nlink != 0)
+			check_problem(c, where, "orphan item for a linked inode, expected nlink 0, found %u",
+				      in->nlink);
+	}
+}
+
+static void check_block_counts(struct check *c, const struct inode_rec *in,
+			       __u64 online, __u64 offline)
+{
+	char where[48];
+
+	snprintf(where, sizeof(where), "inode %llu", U(in->ino));
+	if (in->online != online)
+		check_problem(c, where, "online_blocks does not match the extents, expected %llu, found %llu",
+			      U(online), U(in->online));
+	if (in->offline != offline)
+		check_problem(c, where, "offline_blocks does not match the extents, expected %llu, found %llu",
+			      U(offline), U(in->offline));
+}
+
+/*
+ * Extents and inodes are both sorted by inode number: walk them
+ * together to add up each file's blocks, find overlapping extents of a
+ * file, and account the data blocks that files use.
+ */
+static void check_extents(struct check *c)
+{
+	const struct extent_rec *e, *prev = NULL;
+	const struct inode_rec *in;
+	struct check_data_ext de;
+	__u64 online, offline;
+	char where[48];
+	char a[48], b[48];
+	size_t i = 0, j = 0;
+
+	while (i < c->inodes.nr || j < c->extents.nr) {
+		in = i < c->inodes.nr ? check_vec_at(&c->inodes, i) : NULL;
+		e = j < c->extents.nr ? check_vec_at(&c->extents, j) : NULL;
+
+		if (e && (!in || e->ino < in->ino)) {
+			snprintf(where, sizeof(where), "inode %llu", U(e->ino));
+			check_problem(c, where, "data extent at logical %s for an inode that doesn't exist%s",
+				      check_range_str(a, e->last - e->len + 1, e->len), incomplete(c));
+			j++;
+			continue;
+		}
+
+		online = 0;
+		offline = 0;
+		prev = NULL;
+		snprintf(where, sizeof(where), "inode %llu", U(in->ino));
+		for (; j < c->extents.nr; j++) {
+			e = check_vec_at(&c->extents, j);
+			if (e->ino != in->ino)
+				break;
+			if (prev && e->last - e->len + 1 <= prev->last)
+				check_problem(c, where, "data extents at logical %s and %s overlap",
+					      check_range_str(a, prev->last - prev->len + 1, prev->len),
+					      check_range_str(b, e->last - e->len + 1, e->len));
+			prev = e;
+			if (e->flags & SCOUTFS_EXTENT_FLAG_OFFLINE) {
+				offline += e->len;
+				continue;
+			}
+			online += e->len;
+			if (!e->blkno)
+				continue;
+			de = (struct check_data_ext) {
+				.start = e->blkno, .len = e->len, .ino = e->ino,
+				.logical = e->last - e->len + 1, .file = true,
+			};
+			check_data_use(c, &de);
+		}
+		check_block_counts(c, in, online, offline);
+		i++;
+	}
+}
+
+void check_fs(struct check *c)
+{
+	const struct inode_rec *root;
+
+	resolve(&c->inodes, cmp_inode, cmp_inode_key);
+	resolve(&c->indexes, cmp_index, cmp_index_key);
+	resolve(&c->orphans, cmp_orphan, cmp_orphan_key);
+	resolve(&c->extents, cmp_extent, cmp_extent_key);
+
+	root = find_inode(c, SCOUTFS_ROOT_INO);
+	if (!root)
+		check_problem(c, "inode 1", "the root directory does not exist%s", incomplete(c));
+	else if (!S_ISDIR(root->mode))
+		check_problem(c, "inode 1", "the root inode is not a directory, found mode 0%o",
+			      root->mode);
+
+	check_indexes(c);
+	check_orphans(c);
+	check_extents(c);
+}
