@@ -70,3 +70,25 @@ DATA=/dev/scoutfs/data
 	assert_output --partial "metadata device: $META"
 	assert_output --partial "quorum slot 1    10.211.0.12:11111"
 }
+
+@test "a fresh filesystem on the virtio disks checks clean and prints" {
+	scoutfs mkfs -f -Q 0,10.211.0.11,12345 -Q 1,fd00::2,12345 "$META" "$DATA" >/dev/null
+	run scoutfs check "$META" "$DATA"
+	assert_success
+	assert_output --partial "clean"
+	run scoutfs print "$META" "$DATA"
+	assert_success
+	assert_output --partial "slot 0: 10.211.0.11:12345"
+	assert_output --partial "slot 1: [fd00::2]:12345"
+	assert_output --partial "inode: mode 040755 (dir) nlink 2"
+}
+
+@test "check finds a corrupted block on the virtio disk" {
+	scoutfs mkfs -f -Q 0,127.0.0.1,12345 "$META" "$DATA" >/dev/null
+	# block 17 is the metadata allocator's tree
+	printf '\xff' | dd of="$META" bs=1 seek=$((17 * 65536 + 1000)) conv=notrunc status=none
+	run scoutfs check "$META" "$DATA"
+	assert_failure 4
+	assert_output --partial "block 17: checksum mismatch"
+	assert_output --partial "problems found"
+}
