@@ -92,3 +92,15 @@ DATA=/dev/scoutfs/data
 	assert_output --partial "block 17: checksum mismatch"
 	assert_output --partial "problems found"
 }
+
+@test "the shipped example configuration drives mkfs (node3 sees /dev/vdb and /dev/vdc)" {
+	[ "$(readlink -f "$META")" = /dev/vdb ] && [ "$(readlink -f "$DATA")" = /dev/vdc ]
+	run scoutfs config validate utils/examples/cluster.yaml
+	assert_success
+	run scoutfs mkfs -f --config utils/examples/cluster.yaml --node node3
+	assert_success
+	assert_output --partial "fsid:            0123456789abcdef"
+	assert_output --partial "quorum slot 2    [fd00::3]:11111"
+	run scoutfs check /dev/vdb /dev/vdc
+	assert_success
+}
