@@ -13,6 +13,7 @@
 
 #include "kcompat.h"
 #include "interface/sysfs.h"
+#include "vfs/inode.h"
 #include "vfs/super.h"
 
 #ifndef SCOUTFS_VERSION
@@ -27,6 +28,7 @@ struct scoutfs_subsystem {
 
 static const struct scoutfs_subsystem scoutfs_subsystems[] = {
 	{ "sysfs", scoutfs_sysfs_init, scoutfs_sysfs_exit },
+	{ "inode cache", scoutfs_inode_init, scoutfs_inode_exit },
 	{ "filesystem type", scoutfs_super_init, scoutfs_super_exit },
 };
 

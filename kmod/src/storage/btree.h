@@ -19,4 +19,15 @@ int scoutfs_btree_lookup(struct scoutfs_block_cache *bc,
 			 const struct scoutfs_key *key, void *val,
 			 unsigned int *val_len, u64 *seq, u8 *flags);
 
+/*
+ * Find the first item whose key is at least *key and at most *last.
+ * On success *key is set to the item's key and the value, seq and flags
+ * are returned as by scoutfs_btree_lookup().  Returns -ENOENT when there
+ * is no such item.
+ */
+int scoutfs_btree_next(struct scoutfs_block_cache *bc,
+		       const struct scoutfs_btree_root *root,
+		       struct scoutfs_key *key, const struct scoutfs_key *last,
+		       void *val, unsigned int *val_len, u64 *seq, u8 *flags);
+
 #endif

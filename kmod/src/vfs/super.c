@@ -8,36 +8,30 @@
  * super block's s_bdev); the metadata device is opened from the
  * metadev_path option, exclusively, for as long as the super block lives.
  *
- * Mounting gets as far as checking both devices' superblocks and the
- * quorum slot and reading the root directory's inode through the block
- * cache.  The rest of the engine does not exist yet, so a mount of good
- * devices is then refused with EOPNOTSUPP.
+ * Until transactions and the cluster services exist, mounts are read-only
+ * views of the fs tree as mkfs (or a future writer) left it: the root
+ * directory, lookups and readdir read items through the forest.
+ * Read-write mounts are refused with EROFS.
  */
 #include <linux/blkdev.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/module.h>
+#include <linux/seq_file.h>
+#include <linux/statfs.h>
 #include <linux/slab.h>
 
 #include "kcompat.h"
 #include "format/format.h"
-#include "format/key.h"
 #include "storage/block.h"
-#include "storage/btree.h"
 #include "storage/superblock.h"
+#include "vfs/inode.h"
+#include "vfs/mount.h"
 #include "vfs/options.h"
 #include "vfs/super.h"
 
 struct scoutfs_fs_context {
 	struct scoutfs_mount_options opts;
-};
-
-/* what one mount holds: sb->s_fs_info */
-struct scoutfs_mount {
-	struct scoutfs_mount_options opts;
-	struct kc_bdev meta_bdev;
-	struct scoutfs_super_block *super;	/* as read at mount */
-	struct scoutfs_block_cache *blocks;	/* metadata blocks */
 };
 
 static void scoutfs_mount_free(struct scoutfs_mount *mnt)
@@ -65,36 +59,65 @@ static int check_quorum_slot(struct fs_context *fc, const struct scoutfs_mount *
 	return 0;
 }
 
-/*
- * The root directory's inode, straight from the fs tree: until log trees
- * exist the fs tree holds every item.
- */
-static int read_root_inode(struct fs_context *fc, struct scoutfs_mount *mnt)
+static int scoutfs_statfs(struct dentry *dentry, struct kstatfs *kst)
 {
-	struct scoutfs_inode inode;
-	unsigned int len = sizeof(inode);
-	struct scoutfs_key key;
-	u8 flags;
-	int ret;
+	struct super_block *sb = dentry->d_sb;
+	struct scoutfs_super_block *super = SCOUTFS_MNT(sb)->super;
+	u64 fsid = le64_to_cpu(super->hdr.fsid);
+	u64 free_meta = le64_to_cpu(super->meta_alloc[0].total_len) +
+			le64_to_cpu(super->meta_alloc[1].total_len) +
+			le64_to_cpu(super->server_meta_avail[0].total_nr) +
+			le64_to_cpu(super->server_meta_avail[1].total_nr);
 
-	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, SCOUTFS_ROOT_INO, SCOUTFS_INODE_TYPE, 0, 0, 0);
-	ret = scoutfs_btree_lookup(mnt->blocks, &mnt->super->fs_root, &key, &inode, &len,
-				   NULL, &flags);
-	if (ret == 0 && (len != sizeof(inode) || (flags & SCOUTFS_ITEM_FLAG_DELETION)))
-		ret = -EIO;
-	if (ret == -ENOENT) {
-		errorfc(fc, "the root directory's inode is missing");
-		return -EIO;
-	}
-	if (ret) {
-		errorfc(fc, "reading the root directory's inode failed (%d)", ret);
-		return ret;
-	}
-	if (!S_ISDIR(le32_to_cpu(inode.mode))) {
-		errorfc(fc, "the root inode is not a directory (mode 0%o)", le32_to_cpu(inode.mode));
-		return -EIO;
-	}
+	kst->f_type = SCOUTFS_BLOCK_MAGIC_SUPER;
+	kst->f_bsize = SCOUTFS_DATA_BLOCK_SIZE;
+	kst->f_frsize = SCOUTFS_DATA_BLOCK_SIZE;
+	kst->f_blocks = le64_to_cpu(super->total_data_blocks) - SCOUTFS_DATA_FIRST_BLKNO;
+	kst->f_bfree = le64_to_cpu(super->data_alloc.total_len);
+	kst->f_bavail = kst->f_bfree;
+	/* inodes are items: estimate how many more the free metadata could hold */
+	kst->f_ffree = free_meta * (SCOUTFS_META_BLOCK_SIZE / 256);
+	kst->f_files = kst->f_ffree + le64_to_cpu(super->next_ino) - SCOUTFS_FIRST_INO + 1;
+	kst->f_namelen = SCOUTFS_NAME_LEN;
+	kst->f_fsid.val[0] = lower_32_bits(fsid);
+	kst->f_fsid.val[1] = upper_32_bits(fsid);
 	return 0;
+}
+
+static int scoutfs_show_options(struct seq_file *seq, struct dentry *root)
+{
+	scoutfs_options_show(seq, &SCOUTFS_MNT(root->d_sb)->opts);
+	return 0;
+}
+
+static const struct super_operations scoutfs_super_ops = {
+	.alloc_inode = scoutfs_alloc_inode,
+	.free_inode = scoutfs_free_inode,
+	.statfs = scoutfs_statfs,
+	.show_options = scoutfs_show_options,
+};
+
+/* the root dentry, from the root directory's inode */
+static int make_root(struct fs_context *fc, struct super_block *sb)
+{
+	struct inode *inode;
+
+	inode = scoutfs_iget(sb, SCOUTFS_ROOT_INO);
+	if (IS_ERR(inode)) {
+		if (PTR_ERR(inode) == -ENOENT) {
+			errorfc(fc, "the root directory's inode is missing");
+			return -EIO;
+		}
+		errorfc(fc, "reading the root directory's inode failed (%ld)", PTR_ERR(inode));
+		return PTR_ERR(inode);
+	}
+	if (!S_ISDIR(inode->i_mode)) {
+		errorfc(fc, "the root inode is not a directory (mode 0%o)", inode->i_mode);
+		iput(inode);
+		return -EIO;
+	}
+	sb->s_root = d_make_root(inode);
+	return sb->s_root ? 0 : -ENOMEM;
 }
 
 static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
@@ -159,13 +182,19 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = read_root_inode(fc, mnt);
+	scoutfs_forest_init(&mnt->forest, mnt->blocks, mnt->super);
+
+	sb->s_magic = SCOUTFS_BLOCK_MAGIC_SUPER;
+	sb->s_op = &scoutfs_super_ops;
+	sb->s_maxbytes = MAX_LFS_FILESIZE;
+	sb->s_time_gran = 1;
+	sb->s_flags |= SB_RDONLY;
+	ret = make_root(fc, sb);
 	if (ret)
 		goto out;
 
-	errorfc(fc, "fsid %016llx: superblocks and root directory verified, but mounting is not implemented yet",
-		le64_to_cpu(mnt->super->hdr.fsid));
-	ret = -EOPNOTSUPP;
+	pr_info("scoutfs %016llx: mounted read-only, metadata %pg, data %pg\n",
+		le64_to_cpu(mnt->super->hdr.fsid), mnt->meta_bdev.bdev, sb->s_bdev);
 out:
 	kfree(why);
 	return ret;
@@ -199,8 +228,23 @@ static int scoutfs_fc_get_tree(struct fs_context *fc)
 
 	if (!fc->source)
 		return invalfc(fc, "no data device was given to mount");
+	if (!(fc->sb_flags & SB_RDONLY)) {
+		errorfc(fc, "writing is not implemented yet: mount with -o ro");
+		return -EROFS;
+	}
 
 	return get_tree_bdev(fc, scoutfs_fill_super);
+}
+
+/* remounts may change nothing yet, and never to read-write */
+static int scoutfs_fc_reconfigure(struct fs_context *fc)
+{
+	sync_filesystem(fc->root->d_sb);
+	if (!(fc->sb_flags & SB_RDONLY)) {
+		errorfc(fc, "writing is not implemented yet: the mount stays read-only");
+		return -EROFS;
+	}
+	return 0;
 }
 
 static void scoutfs_fc_free(struct fs_context *fc)
@@ -216,6 +260,7 @@ static void scoutfs_fc_free(struct fs_context *fc)
 static const struct fs_context_operations scoutfs_context_ops = {
 	.parse_param = scoutfs_fc_parse_param,
 	.get_tree = scoutfs_fc_get_tree,
+	.reconfigure = scoutfs_fc_reconfigure,
 	.free = scoutfs_fc_free,
 };
 

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _SCOUTFS_VFS_DIR_H_
+#define _SCOUTFS_VFS_DIR_H_
+
+#include <linux/fs.h>
+
+extern const struct inode_operations scoutfs_dir_iops;
+extern const struct file_operations scoutfs_dir_fops;
+
+#endif

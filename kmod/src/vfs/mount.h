@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _SCOUTFS_VFS_MOUNT_H_
+#define _SCOUTFS_VFS_MOUNT_H_
+
+#include <linux/fs.h>
+
+#include "kcompat.h"
+#include "items/forest.h"
+#include "vfs/options.h"
+
+/* what one mount holds: sb->s_fs_info */
+struct scoutfs_mount {
+	struct scoutfs_mount_options opts;
+	struct kc_bdev meta_bdev;
+	struct scoutfs_super_block *super;	/* as read at mount */
+	struct scoutfs_block_cache *blocks;	/* metadata blocks */
+	struct scoutfs_forest forest;		/* reading items */
+};
+
+static inline struct scoutfs_mount *SCOUTFS_MNT(struct super_block *sb)
+{
+	return sb->s_fs_info;
+}
+
+#endif

@@ -1,0 +1,92 @@
+#!/usr/bin/env bats
+# A read-only mount shows the filesystem mkfs made: the root directory,
+# its attributes, statfs, and clean unmount and unload.
+
+load helpers
+
+META=/dev/scoutfs/meta
+DATA=/dev/scoutfs/data
+MNT=/mnt/test
+
+setup_file() {
+	insmod "$SCOUTFS_KO"
+	mkdir -p "$MNT"
+	scoutfs mkfs -f -Q 0,127.0.0.1,12345 "$META" "$DATA" >/dev/null
+}
+
+setup() {
+	mount -t scoutfs -o ro,metadev_path=$META "$DATA" "$MNT"
+}
+
+teardown() {
+	umount "$MNT" 2>/dev/null || true
+}
+
+teardown_file() {
+	rmmod scoutfs
+}
+
+@test "the root directory has the attributes mkfs gave it" {
+	run stat -c '%F %a %h %u %g %i' "$MNT"
+	assert_success
+	assert_output "directory 755 2 0 0 1"
+	# mkfs time, with nanoseconds, within the last hour
+	now=$(date +%s)
+	mtime=$(stat -c %Y "$MNT")
+	[ $((now - mtime)) -lt 3600 ]
+	run stat -c %y "$MNT"
+	refute_output --partial ".000000000"
+}
+
+@test "the root directory is empty" {
+	run ls -a "$MNT"
+	assert_success
+	assert_output $'.\n..'
+}
+
+@test "looking up a missing name is ENOENT" {
+	run stat "$MNT/nothing-here"
+	assert_failure
+	assert_output --partial "No such file or directory"
+	run stat "$MNT/$(printf 'x%.0s' $(seq 256))"
+	assert_failure
+	assert_output --partial "File name too long"
+}
+
+@test "the mount is read-only" {
+	run touch "$MNT/file"
+	assert_failure
+	assert_output --partial "Read-only file system"
+	run mount -o remount,rw "$MNT"
+	assert_failure
+	run grep " $MNT " /proc/mounts
+	assert_output --partial "scoutfs ro"
+}
+
+@test "statfs reports the data device's free blocks" {
+	run stat -f -c '%S %b %f %l' "$MNT"
+	assert_success
+	# 32 GiB data device: 8388608 blocks less the 256 reserved, all free
+	assert_output "4096 8388352 8388352 255"
+	run df -T "$MNT"
+	assert_output --partial "scoutfs"
+}
+
+@test "the mount's options are shown in /proc/mounts" {
+	run grep " $MNT " /proc/mounts
+	assert_output --partial "scoutfs ro"
+	assert_output --partial "metadev_path=$META"
+}
+
+@test "mount and unmount cycles, then unload, leave nothing behind" {
+	umount "$MNT"
+	for i in $(seq 10); do
+		mount -t scoutfs -o ro,metadev_path=$META "$DATA" "$MNT"
+		ls "$MNT" >/dev/null
+		umount "$MNT"
+	done
+	rmmod scoutfs
+	run grep scoutfs_inode_info /proc/slabinfo
+	assert_failure
+	insmod "$SCOUTFS_KO"
+}
