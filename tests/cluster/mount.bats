@@ -1,0 +1,44 @@
+#!/usr/bin/env bats
+# One filesystem on the shared disks, mounted on every node.
+
+load ../vm/cluster.bash
+load helpers
+
+setup_file() {
+	cluster_start 3
+	for i in 1 2 3; do
+		vm_exec $i 'insmod $SCOUTFS_KO && mkdir -p /mnt/scoutfs'
+	done
+	vm_exec 1 "scoutfs mkfs -f -Q 0,$(vm_ip 1),12345 -Q 1,$(vm_ip 2),12345 -Q 2,$(vm_ip 3),12345 /dev/scoutfs/meta /dev/scoutfs/data"
+}
+
+teardown_file() {
+	cluster_stop
+}
+
+@test "a filesystem made on one node checks clean on the others" {
+	for i in 2 3; do
+		run vm_exec $i "scoutfs check /dev/scoutfs/meta /dev/scoutfs/data"
+		assert_success
+		assert_output --partial clean
+	done
+}
+
+@test "every node mounts it, in its own quorum slot, and sees the same root" {
+	for i in 1 2 3; do
+		run vm_exec $i "mount -t scoutfs -o ro,metadev_path=/dev/scoutfs/meta,quorum_slot_nr=$((i - 1)) /dev/scoutfs/data /mnt/scoutfs"
+		assert_success
+	done
+	first=$(vm_exec 1 "stat -f -c %i /mnt/scoutfs; stat -c '%i %a %Y' /mnt/scoutfs")
+	for i in 2 3; do
+		run vm_exec $i "stat -f -c %i /mnt/scoutfs; stat -c '%i %a %Y' /mnt/scoutfs"
+		assert_output "$first"
+	done
+}
+
+@test "every node unmounts and unloads cleanly" {
+	for i in 1 2 3; do
+		run vm_exec $i "umount /mnt/scoutfs && rmmod scoutfs"
+		assert_success
+	done
+}
