@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The network protocol between mounts and the server (docs/wire.md).
+ *
+ * Every message on a TCP connection is a struct scoutfs_net_header
+ * followed by data_len bytes of payload.  Like the on-disk format, all
+ * fields are little endian and fixed width, structs have no implicit
+ * padding, and sizes are checked at compile time.  The header's crc
+ * covers the header after the crc field and the payload, so a receiver
+ * can trust nothing before it has checked the whole message.
+ */
+#ifndef _SCOUTFS_FORMAT_WIRE_H_
+#define _SCOUTFS_FORMAT_WIRE_H_
+
+#include "types.h"
+
+#define SCOUTFS_NET_MAGIC		0x5c0f7e17U
+/*
+ * Bumped when a message changes incompatibly.  The greeting exchanges
+ * versions; a peer speaking a version outside the receiver's range is
+ * refused.
+ */
+#define SCOUTFS_NET_VERSION		1
+#define SCOUTFS_NET_VERSION_MIN		1
+#define SCOUTFS_NET_VERSION_MAX		1
+
+/* the largest payload: big enough for any message, small enough to buffer */
+#define SCOUTFS_NET_MAX_DATA_LEN	(64 * 1024)
+
+/* commands: a request and its response carry the same cmd */
+#define SCOUTFS_NET_CMD_GREETING	1	/* join: fsid, rid, version */
+#define SCOUTFS_NET_CMD_ALLOC_INODES	2	/* a range of inode numbers */
+#define SCOUTFS_NET_CMD_GET_LOG_TREES	3	/* the mount's log tree and allocators */
+#define SCOUTFS_NET_CMD_COMMIT_LOG_TREES 4	/* record a committed log tree */
+#define SCOUTFS_NET_CMD_LOCK		5	/* lock requests, grants, invalidations */
+#define SCOUTFS_NET_CMD_FAREWELL	6	/* a clean unmount */
+#define SCOUTFS_NET_CMD_NR		7	/* commands are 1..NR-1 */
+
+/* the message answers the request with the same id */
+#define SCOUTFS_NET_FLAG_RESPONSE	0x01
+#define SCOUTFS_NET_FLAGS_KNOWN		SCOUTFS_NET_FLAG_RESPONSE
+
+/*
+ * Errors in responses.  The wire carries its own small set, not the
+ * sender's errno values, so peers of different architectures agree.
+ */
+#define SCOUTFS_NET_ERR_NONE		0
+#define SCOUTFS_NET_ERR_INVAL		1	/* malformed or unexpected request */
+#define SCOUTFS_NET_ERR_NOSPC		2	/* out of space */
+#define SCOUTFS_NET_ERR_NOMEM		3	/* out of memory on the server */
+#define SCOUTFS_NET_ERR_IO		4	/* the server's storage failed */
+#define SCOUTFS_NET_ERR_STALE		5	/* the request's state is gone (e.g. fenced mount) */
+#define SCOUTFS_NET_ERR_NR		6
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic error "-Wpadded"
+
+/*
+ * id: chosen by the requester, unique among its outstanding requests,
+ *     echoed in the response.
+ * seq: per-connection sender sequence number of this message, so that
+ *     a resent message after a reconnect is recognized.
+ */
+struct scoutfs_net_header {
+	__le32 crc;
+	__le32 magic;
+	__le64 fsid;
+	__le64 id;
+	__le64 seq;
+	__le32 data_len;
+	__u8 version;
+	__u8 cmd;
+	__u8 flags;
+	__u8 error;
+};
+
+#pragma GCC diagnostic pop
+
+SCOUTFS_CHECK_SIZE(struct scoutfs_net_header, 40);
+SCOUTFS_CHECK_OFFSET(struct scoutfs_net_header, fsid, 8);
+SCOUTFS_CHECK_OFFSET(struct scoutfs_net_header, id, 16);
+SCOUTFS_CHECK_OFFSET(struct scoutfs_net_header, seq, 24);
+SCOUTFS_CHECK_OFFSET(struct scoutfs_net_header, data_len, 32);
+SCOUTFS_CHECK_OFFSET(struct scoutfs_net_header, version, 36);
+SCOUTFS_CHECK_OFFSET(struct scoutfs_net_header, error, 39);
+
+#endif
