@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Copy-on-write btrees of metadata blocks: the read side.
+ * Btrees of metadata blocks in the kernel.
  *
- * A tree is walked from its root reference down, reading each block
- * through the block cache (which checks its header against the
- * reference) and checking each block's btree structure the first time
- * it is used.  A parent item's key is the greatest key its child may
- * hold, so the child to descend into is the first item whose key is at
- * least the search key.
+ * The tree algorithm itself is the shared format/btree_cow.c (tested
+ * exhaustively in userspace); this file gives it blocks from the block
+ * cache, each block's header checked against its reference there and its
+ * btree structure checked here the first time it is used.
  *
- * (Modification — copy-on-write of the path, splits and joins — arrives
- * with transactions.)
+ * (The writable operations — dirtying and allocating blocks in a
+ * transaction — arrive with transactions.)
  */
 #include <linux/kernel.h>
 #include <linux/slab.h>
@@ -18,6 +16,7 @@
 
 #include "format/block.h"
 #include "format/btree_block.h"
+#include "format/btree_cow.h"
 #include "format/key.h"
 #include "storage/block.h"
 #include "storage/btree.h"
@@ -71,64 +70,67 @@ static int read_btree_block(struct scoutfs_block_cache *bc,
 	return ret;
 }
 
-static void copy_item(struct scoutfs_btree_block *bt, struct scoutfs_btree_item *item,
-		      void *val, unsigned int *val_len, u64 *seq, u8 *flags)
-{
-	unsigned int len = le16_to_cpu(item->val_len);
-
-	if (val && len)
-		memcpy(val, scoutfs_btree_item_val(bt, item), min(len, *val_len));
-	if (val_len)
-		*val_len = len;
-	if (seq)
-		*seq = le64_to_cpu(item->seq);
-	if (flags)
-		*flags = item->flags;
-}
-
 /*
- * Descend from the root to the leaf that may hold key.  Returns the held
- * leaf and sets *end to the greatest key the leaf may hold (the parent
- * key that led to it, all ones for the right-most leaf).
+ * The block operations of the shared btree algorithm, on the block
+ * cache.  Reads only for now: the writable operations come with
+ * transactions, and nothing can call them before then.
  */
-static int walk_to_leaf(struct scoutfs_block_cache *bc,
-			const struct scoutfs_btree_root *root,
-			const struct scoutfs_key *key, struct scoutfs_block **leaf,
-			struct scoutfs_key *end)
+static int read_op(void *arg, const struct scoutfs_block_ref *ref, int level,
+		   struct scoutfs_btree_block **bt, void **handle)
 {
-	struct scoutfs_block_ref ref = root->ref;
-	struct scoutfs_btree_block *bt;
+	struct scoutfs_block_cache *bc = arg;
 	struct scoutfs_block *blk;
-	unsigned int pos;
-	int level;
 	int ret;
 
-	*leaf = NULL;
-	scoutfs_key_set_ones(end);
-	if (root->height == 0)
-		return -ENOENT;
-	if (root->height > SCOUTFS_BTREE_MAX_HEIGHT)
-		return -EIO;
-
-	for (level = root->height - 1; level > 0; level--) {
-		ret = read_btree_block(bc, &ref, level, &blk);
-		if (ret)
-			return ret;
-		bt = blk->data;
-		scoutfs_btree_block_find(bt, key, &pos);
-		/* the right-most parent item holds the greatest key */
-		if (pos >= le16_to_cpu(bt->nr_items)) {
-			pr_err_ratelimited("scoutfs %016llx: btree block %llu: no child for a key past its last item\n",
-					   scoutfs_block_cache_fsid(bc), blk->blkno);
-			scoutfs_block_put(blk);
-			return -EIO;
-		}
-		*end = bt->items[pos].key;
-		memcpy(&ref, scoutfs_btree_item_val(bt, &bt->items[pos]), sizeof(ref));
+	ret = read_btree_block(bc, ref, level, &blk);
+	if (ret)
+		return ret;
+	/* the structure check is cached, the level a reader expects isn't */
+	if (((struct scoutfs_btree_block *)blk->data)->level != level) {
+		pr_err_ratelimited("scoutfs %016llx: btree block %llu: level %u where %d was expected\n",
+				   scoutfs_block_cache_fsid(bc), blk->blkno,
+				   ((struct scoutfs_btree_block *)blk->data)->level, level);
 		scoutfs_block_put(blk);
+		return -EIO;
 	}
+	*bt = blk->data;
+	*handle = blk;
+	return 0;
+}
 
-	return read_btree_block(bc, &ref, 0, leaf);
+static void put_op(void *arg, void *handle)
+{
+	scoutfs_block_put(handle);
+}
+
+static int no_write_op(void *arg, struct scoutfs_block_ref *ref, int level,
+		       struct scoutfs_btree_block **bt, void **handle)
+{
+	return -EROFS;
+}
+
+static void no_free_op(void *arg, const struct scoutfs_block_ref *ref)
+{
+	WARN_ON_ONCE(1);
+}
+
+static const struct scoutfs_btree_cow_ops block_cache_ops = {
+	.read = read_op,
+	.dirty = no_write_op,
+	.alloc = no_write_op,
+	.free = no_free_op,
+	.put = put_op,
+};
+
+static void copy_found(const struct scoutfs_btree_cow_item *found,
+		       unsigned int *val_len, u64 *seq, u8 *flags)
+{
+	if (val_len)
+		*val_len = found->val_len;
+	if (seq)
+		*seq = found->seq;
+	if (flags)
+		*flags = found->flags;
 }
 
 int scoutfs_btree_lookup(struct scoutfs_block_cache *bc,
@@ -136,20 +138,13 @@ int scoutfs_btree_lookup(struct scoutfs_block_cache *bc,
 			 const struct scoutfs_key *key, void *val,
 			 unsigned int *val_len, u64 *seq, u8 *flags)
 {
-	struct scoutfs_btree_block *bt;
-	struct scoutfs_block *leaf;
-	struct scoutfs_key end;
-	unsigned int pos;
+	struct scoutfs_btree_cow cow = { .ops = &block_cache_ops, .arg = bc };
+	struct scoutfs_btree_cow_item found;
 	int ret;
 
-	ret = walk_to_leaf(bc, root, key, &leaf, &end);
-	if (ret)
-		return ret;
-	bt = leaf->data;
-	ret = scoutfs_btree_block_find(bt, key, &pos);
+	ret = scoutfs_btree_cow_lookup(&cow, root, key, val, val ? *val_len : 0, &found);
 	if (ret == 0)
-		copy_item(bt, &bt->items[pos], val, val_len, seq, flags);
-	scoutfs_block_put(leaf);
+		copy_found(&found, val_len, seq, flags);
 	return ret;
 }
 
@@ -158,34 +153,16 @@ int scoutfs_btree_next(struct scoutfs_block_cache *bc,
 		       struct scoutfs_key *key, const struct scoutfs_key *last,
 		       void *val, unsigned int *val_len, u64 *seq, u8 *flags)
 {
-	struct scoutfs_key pos_key = *key;
-	struct scoutfs_btree_block *bt;
-	struct scoutfs_block *leaf;
-	struct scoutfs_key end;
-	unsigned int pos;
+	struct scoutfs_btree_cow cow = { .ops = &block_cache_ops, .arg = bc };
+	struct scoutfs_btree_cow_item found;
 	int ret;
 
-	/* each pass searches one leaf; past its end, restart after it */
-	while (scoutfs_key_compare(&pos_key, last) <= 0) {
-		ret = walk_to_leaf(bc, root, &pos_key, &leaf, &end);
-		if (ret)
-			return ret;
-		bt = leaf->data;
-		scoutfs_btree_block_find(bt, &pos_key, &pos);
-		if (pos < le16_to_cpu(bt->nr_items)) {
-			if (scoutfs_key_compare(&bt->items[pos].key, last) > 0) {
-				scoutfs_block_put(leaf);
-				return -ENOENT;
-			}
-			*key = bt->items[pos].key;
-			copy_item(bt, &bt->items[pos], val, val_len, seq, flags);
-			scoutfs_block_put(leaf);
-			return 0;
-		}
-		scoutfs_block_put(leaf);
-		pos_key = end;
-		if (!scoutfs_key_inc(&pos_key))
-			break;
+	ret = scoutfs_btree_cow_next(&cow, root, key, val, val ? *val_len : 0, &found);
+	if (ret == 0 && scoutfs_key_compare(&found.key, last) > 0)
+		ret = -ENOENT;
+	if (ret == 0) {
+		*key = found.key;
+		copy_found(&found, val_len, seq, flags);
 	}
-	return -ENOENT;
+	return ret;
 }

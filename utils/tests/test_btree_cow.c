@@ -1,0 +1,1234 @@
+/*
+ * Tests of the copy-on-write btree algorithm shared with the kernel
+ * (kmod/src/format/btree_cow.c), run against an in-memory block store
+ * with copy-on-write transactions: the calls and their errors on small
+ * trees, compaction, keys at the ends of the key space, sequential
+ * runs, a seeded random test against a simple model that grows a tree
+ * to height 3 and deletes it back to nothing, and the same with block
+ * allocations failing part way through modifications.  After every
+ * commit the whole tree is walked: every block verifies, has its level,
+ * holds keys within its parent's range and is referenced exactly once,
+ * and the reachable blocks are exactly the allocated ones.
+ *
+ * BTREE_COW_SEED=n in the environment picks another random seed.
+ *
+ * The store maps every block with its own mmap() and makes blocks
+ * read-only once their transaction commits, so an algorithm that wrote
+ * a committed block in place would crash here.  Freed blocks are only
+ * reused after the next commit, as on disk.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "format/block.h"
+#include "format/btree_block.h"
+#include "format/btree_cow.h"
+#include "format/format.h"
+#include "format/key.h"
+#include "tap.h"
+
+#define FSID		0x0123456789abcdefULL
+#define MAX_BLOCKS	8192
+#define BLOCK_SIZE	SCOUTFS_META_BLOCK_SIZE
+
+/* ------------------------------------------------------- block store */
+
+struct store_block {
+	void *data;
+	bool pending;		/* freed, reusable after the next commit */
+	bool checked;		/* committed and verified once */
+	bool crc_set;		/* committed with a crc */
+	int handles;
+};
+
+struct store {
+	struct store_block blocks[MAX_BLOCKS];
+	unsigned int reuse[MAX_BLOCKS];
+	unsigned int nr_reuse;
+	unsigned int high;	/* blocks[0..high) have been used */
+	__u64 seq;		/* the current transaction */
+	long allocated;		/* blocks that exist now */
+	long allocs;
+	long frees;
+	long handles;
+	long cow_copies;
+	long errors;		/* problems the store noticed */
+	long fail_countdown;	/* >0: fail the alloc that takes it to 0 */
+	bool no_crc;		/* commit without crcs (they're slow) */
+	struct scoutfs_btree_verify_scratch vscratch;
+};
+
+static struct store *st;
+
+static __u64 idx_blkno(unsigned int idx)
+{
+	return SCOUTFS_META_FIRST_BLKNO + idx;
+}
+
+static struct store_block *ref_block(struct store *s,
+				     const struct scoutfs_block_ref *ref,
+				     unsigned int *idx_ret)
+{
+	__u64 blkno = le64_to_cpu(ref->blkno);
+	unsigned int idx;
+
+	if (blkno < SCOUTFS_META_FIRST_BLKNO ||
+	    blkno - SCOUTFS_META_FIRST_BLKNO >= s->high)
+		return NULL;
+	idx = blkno - SCOUTFS_META_FIRST_BLKNO;
+	if (!s->blocks[idx].data)
+		return NULL;
+	if (idx_ret)
+		*idx_ret = idx;
+	return &s->blocks[idx];
+}
+
+static int take_block(struct store *s, unsigned int *idx_ret)
+{
+	unsigned int idx;
+	void *p;
+
+	if (s->fail_countdown > 0 && --s->fail_countdown == 0)
+		return -ENOSPC;
+
+	if (s->nr_reuse)
+		idx = s->reuse[--s->nr_reuse];
+	else if (s->high < MAX_BLOCKS)
+		idx = s->high++;
+	else
+		return -ENOSPC;
+
+	p = mmap(NULL, BLOCK_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		tap_bail("mmap failed");
+	s->blocks[idx].data = p;
+	s->blocks[idx].checked = false;
+	s->blocks[idx].crc_set = false;
+	s->blocks[idx].handles = 0;
+	s->allocated++;
+	s->allocs++;
+	*idx_ret = idx;
+	return 0;
+}
+
+static void release_block(struct store *s, unsigned int idx)
+{
+	munmap(s->blocks[idx].data, BLOCK_SIZE);
+	s->blocks[idx].data = NULL;
+	s->blocks[idx].pending = true;
+	s->allocated--;
+	s->frees++;
+}
+
+static int check_block(struct store *s, struct store_block *b,
+		       const struct scoutfs_block_ref *ref, int level)
+{
+	struct scoutfs_btree_block *bt = b->data;
+	int bad;
+
+	if (le32_to_cpu(bt->hdr.magic) != SCOUTFS_BLOCK_MAGIC_BTREE ||
+	    le64_to_cpu(bt->hdr.fsid) != FSID ||
+	    bt->hdr.blkno != ref->blkno || bt->hdr.seq != ref->seq) {
+		s->errors++;
+		return -EIO;
+	}
+	if (b->checked)
+		return 0;
+	if (scoutfs_btree_block_verify(bt, level, &s->vscratch, &bad) !=
+	    SCOUTFS_BTREE_OK) {
+		s->errors++;
+		return -EIO;
+	}
+	if (le64_to_cpu(bt->hdr.seq) < s->seq)
+		b->checked = true;
+	return 0;
+}
+
+static int store_read(void *arg, const struct scoutfs_block_ref *ref,
+		      int level, struct scoutfs_btree_block **bt, void **handle)
+{
+	struct store *s = arg;
+	struct store_block *b = ref_block(s, ref, NULL);
+	int ret;
+
+	if (!b) {
+		s->errors++;
+		return -EIO;
+	}
+	ret = check_block(s, b, ref, level);
+	if (ret)
+		return ret;
+	b->handles++;
+	s->handles++;
+	*bt = b->data;
+	*handle = b;
+	return 0;
+}
+
+static int store_dirty(void *arg, struct scoutfs_block_ref *ref, int level,
+		       struct scoutfs_btree_block **bt, void **handle)
+{
+	struct store *s = arg;
+	struct store_block *b;
+	struct scoutfs_btree_block *nbt;
+	unsigned int old_idx;
+	unsigned int idx;
+	int ret;
+
+	b = ref_block(s, ref, &old_idx);
+	if (!b) {
+		s->errors++;
+		return -EIO;
+	}
+	ret = check_block(s, b, ref, level);
+	if (ret)
+		return ret;
+
+	if (le64_to_cpu(ref->seq) != s->seq) {
+		ret = take_block(s, &idx);
+		if (ret)
+			return ret;
+		b = &s->blocks[old_idx];	/* after take_block */
+		nbt = s->blocks[idx].data;
+		memcpy(nbt, b->data, BLOCK_SIZE);
+		nbt->hdr.blkno = cpu_to_le64(idx_blkno(idx));
+		nbt->hdr.seq = cpu_to_le64(s->seq);
+		nbt->hdr.crc = 0;
+		if (b->handles)
+			s->errors++;
+		release_block(s, old_idx);
+		ref->blkno = nbt->hdr.blkno;
+		ref->seq = nbt->hdr.seq;
+		b = &s->blocks[idx];
+		s->cow_copies++;
+	}
+
+	b->handles++;
+	s->handles++;
+	*bt = b->data;
+	*handle = b;
+	return 0;
+}
+
+static int store_alloc(void *arg, struct scoutfs_block_ref *ref, int level,
+		       struct scoutfs_btree_block **bt, void **handle)
+{
+	struct store *s = arg;
+	unsigned int idx;
+	int ret;
+
+	ret = take_block(s, &idx);
+	if (ret)
+		return ret;
+	scoutfs_btree_block_init(s->blocks[idx].data, FSID, idx_blkno(idx),
+				 s->seq, level);
+	ref->blkno = cpu_to_le64(idx_blkno(idx));
+	ref->seq = cpu_to_le64(s->seq);
+	s->blocks[idx].handles++;
+	s->handles++;
+	*bt = s->blocks[idx].data;
+	*handle = &s->blocks[idx];
+	return 0;
+}
+
+static void store_free(void *arg, const struct scoutfs_block_ref *ref)
+{
+	struct store *s = arg;
+	unsigned int idx;
+	struct store_block *b = ref_block(s, ref, &idx);
+
+	if (!b || b->handles) {
+		s->errors++;
+		return;
+	}
+	release_block(s, idx);
+}
+
+static void store_put(void *arg, void *handle)
+{
+	struct store *s = arg;
+	struct store_block *b = handle;
+
+	if (b->handles <= 0)
+		s->errors++;
+	b->handles--;
+	s->handles--;
+}
+
+static const struct scoutfs_btree_cow_ops store_ops = {
+	.read = store_read,
+	.dirty = store_dirty,
+	.alloc = store_alloc,
+	.free = store_free,
+	.put = store_put,
+};
+
+/*
+ * Checksum and write protect this transaction's blocks, start the next.
+ * The write protection is what catches a block changed after its commit;
+ * the crcs are an extra check that can be skipped to save time.
+ */
+static void store_commit(struct store *s)
+{
+	struct scoutfs_btree_block *bt;
+	unsigned int i;
+
+	for (i = 0; i < s->high; i++) {
+		if (s->blocks[i].data) {
+			bt = s->blocks[i].data;
+			if (le64_to_cpu(bt->hdr.seq) == s->seq) {
+				if (!s->no_crc) {
+					scoutfs_block_set_crc(bt, BLOCK_SIZE);
+					s->blocks[i].crc_set = true;
+				}
+				mprotect(bt, BLOCK_SIZE, PROT_READ);
+			}
+		} else if (s->blocks[i].pending) {
+			s->blocks[i].pending = false;
+			s->reuse[s->nr_reuse++] = i;
+		}
+	}
+	s->seq++;
+}
+
+static void store_init(struct store *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->seq = 1;
+}
+
+static void store_destroy(struct store *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->high; i++) {
+		if (s->blocks[i].data)
+			munmap(s->blocks[i].data, BLOCK_SIZE);
+	}
+}
+
+/* ------------------------------------------------------- tree checks */
+
+struct walk_state {
+	unsigned char *seen;
+	long blocks;
+	long items;
+	long problems;
+	bool check_crc;
+	int max_level_seen;
+};
+
+static void walk_problem(struct walk_state *w, const char *what, __u64 blkno)
+{
+	if (w->problems++ < 10)
+		tap_diag("tree walk: block %llu: %s", (unsigned long long)blkno, what);
+}
+
+/*
+ * Check a subtree: every block verifies, is at its level, is referenced
+ * once, is no newer than its parent, and holds keys within (lower,
+ * upper]; a parent's last key is its upper bound.
+ */
+static void walk_block(struct store *s, struct walk_state *w,
+		       const struct scoutfs_block_ref *ref, int level,
+		       const struct scoutfs_key *lower,
+		       const struct scoutfs_key *upper)
+{
+	struct scoutfs_btree_block *bt;
+	struct store_block *b;
+	unsigned int idx;
+	unsigned int nr;
+	unsigned int i;
+	int bad;
+	int ret;
+
+	b = ref_block(s, ref, &idx);
+	if (!b) {
+		walk_problem(w, "reference to a block that isn't allocated",
+			     le64_to_cpu(ref->blkno));
+		return;
+	}
+	if (w->seen[idx]) {
+		walk_problem(w, "referenced twice", le64_to_cpu(ref->blkno));
+		return;
+	}
+	w->seen[idx] = 1;
+	w->blocks++;
+	bt = b->data;
+
+	if (w->check_crc && b->crc_set &&
+	    scoutfs_block_verify_ref(bt, SCOUTFS_BLOCK_MAGIC_BTREE, FSID, ref) !=
+	    SCOUTFS_BLOCK_OK)
+		walk_problem(w, "block header or crc", le64_to_cpu(ref->blkno));
+	ret = scoutfs_btree_block_verify(bt, level, &s->vscratch, &bad);
+	if (ret != SCOUTFS_BTREE_OK) {
+		walk_problem(w, scoutfs_btree_result_str(ret),
+			     le64_to_cpu(ref->blkno));
+		return;
+	}
+
+	nr = le16_to_cpu(bt->nr_items);
+	if (nr > 0) {
+		if (lower && scoutfs_key_compare(&bt->items[0].key, lower) <= 0)
+			walk_problem(w, "first key not above the lower bound",
+				     le64_to_cpu(ref->blkno));
+		if (scoutfs_key_compare(&bt->items[nr - 1].key, upper) > 0)
+			walk_problem(w, "last key above the upper bound",
+				     le64_to_cpu(ref->blkno));
+	}
+	if (level > 0 && scoutfs_key_compare(&bt->items[nr - 1].key, upper) != 0)
+		walk_problem(w, "parent's last key isn't its upper bound",
+			     le64_to_cpu(ref->blkno));
+
+	if (level == 0) {
+		w->items += nr;
+		return;
+	}
+
+	for (i = 0; i < nr; i++) {
+		struct scoutfs_block_ref child;
+
+		memcpy(&child, scoutfs_btree_item_val(bt, &bt->items[i]),
+		       sizeof(child));
+		if (le64_to_cpu(child.seq) > le64_to_cpu(bt->hdr.seq))
+			walk_problem(w, "child newer than its parent",
+				     le64_to_cpu(ref->blkno));
+		walk_block(s, w, &child, level - 1,
+			   i ? &bt->items[i - 1].key : lower,
+			   &bt->items[i].key);
+	}
+}
+
+/* returns the number of problems; every allocated block must be reachable */
+static long walk_tree(struct store *s, const struct scoutfs_btree_root *root,
+		      bool check_crc, long *items_ret, long *blocks_ret)
+{
+	struct walk_state w;
+	struct scoutfs_key ones;
+	unsigned int i;
+
+	memset(&w, 0, sizeof(w));
+	w.seen = calloc(MAX_BLOCKS, 1);
+	if (!w.seen)
+		tap_bail("out of memory");
+	w.check_crc = check_crc;
+	scoutfs_key_set_ones(&ones);
+
+	if (root->height > 0)
+		walk_block(s, &w, &root->ref, root->height - 1, NULL, &ones);
+	else if (root->ref.blkno != 0)
+		walk_problem(&w, "empty root with a ref", le64_to_cpu(root->ref.blkno));
+
+	for (i = 0; i < s->high; i++) {
+		if (s->blocks[i].data && !w.seen[i])
+			walk_problem(&w, "allocated but not reachable (leak)",
+				     idx_blkno(i));
+	}
+	if (s->handles != 0)
+		walk_problem(&w, "handles not put", 0);
+	if (s->errors != 0)
+		walk_problem(&w, "the store saw bad calls", 0);
+
+	free(w.seen);
+	if (items_ret)
+		*items_ret = w.items;
+	if (blocks_ret)
+		*blocks_ret = w.blocks;
+	return w.problems;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+static unsigned int rnd(unsigned int n)
+{
+	return (unsigned int)(rng() % n);
+}
+
+/* item number id's key; id's probe key sorts between id and id + 1 */
+static void id_key(struct scoutfs_key *key, unsigned int id)
+{
+	scoutfs_key_set(key, SCOUTFS_FS_ZONE, 1000 + id, SCOUTFS_XATTR_TYPE,
+			0, 0, 0);
+}
+
+static void probe_key(struct scoutfs_key *key, unsigned int id)
+{
+	scoutfs_key_set(key, SCOUTFS_FS_ZONE, 1000 + id, SCOUTFS_XATTR_TYPE,
+			5, 0, 0);
+}
+
+static long key_id(const struct scoutfs_key *key)
+{
+	return (long)le64_to_cpu(key->sk_first) - 1000;
+}
+
+static void fill_val(unsigned char *buf, unsigned int id, __u64 seq,
+		     unsigned int len)
+{
+	unsigned int i;
+	__u32 x = id * 2654435761U ^ (__u32)seq * 40503U;
+
+	for (i = 0; i < len; i++) {
+		x = x * 1103515245U + 12345U;
+		buf[i] = x >> 24;
+	}
+}
+
+static struct scoutfs_btree_cow bc;
+static unsigned char scratch_block[BLOCK_SIZE] __attribute__((aligned(8)));
+
+static void setup(struct scoutfs_btree_root *root)
+{
+	if (!st) {
+		st = calloc(1, sizeof(*st));
+		if (!st)
+			tap_bail("out of memory");
+	} else {
+		store_destroy(st);
+	}
+	store_init(st);
+	bc.ops = &store_ops;
+	bc.arg = st;
+	bc.scratch = scratch_block;
+	memset(root, 0, sizeof(*root));
+}
+
+/* ------------------------------------------------------- basic tests */
+
+static void test_basic(void)
+{
+	struct scoutfs_btree_root root;
+	struct scoutfs_btree_cow_item found;
+	struct scoutfs_key key;
+	struct scoutfs_key bad;
+	unsigned char val[64];
+	unsigned char big[SCOUTFS_BTREE_MAX_VAL_LEN + 8];
+	long items;
+	int ret;
+
+	setup(&root);
+	id_key(&key, 10);
+
+	tap_is_int(scoutfs_btree_cow_lookup(&bc, &root, &key, NULL, 0, &found),
+		   -ENOENT, "lookup in an empty tree: -ENOENT");
+	tap_is_int(scoutfs_btree_cow_next(&bc, &root, &key, NULL, 0, &found),
+		   -ENOENT, "next in an empty tree: -ENOENT");
+	tap_is_int(scoutfs_btree_cow_prev(&bc, &root, &key, NULL, 0, &found),
+		   -ENOENT, "prev in an empty tree: -ENOENT");
+	tap_is_int(scoutfs_btree_cow_delete(&bc, &root, &key), -ENOENT,
+		   "delete in an empty tree: -ENOENT");
+	tap_is_int(scoutfs_btree_cow_update(&bc, &root, &key, 1, 0, "x", 1),
+		   -ENOENT, "update in an empty tree: -ENOENT");
+	tap_ok(root.height == 0 && st->allocated == 0,
+	       "failed calls leave the tree empty without blocks");
+
+	scoutfs_key_set_zeros(&bad);
+	tap_is_int(scoutfs_btree_cow_insert(&bc, &root, &bad, 1, 0, NULL, 0),
+		   -EINVAL, "insert of an invalid key: -EINVAL");
+	tap_is_int(scoutfs_btree_cow_insert(&bc, &root, &key, 1, 0x80, NULL, 0),
+		   -EINVAL, "insert with unknown flags: -EINVAL");
+	memset(big, 0, sizeof(big));
+	tap_is_int(scoutfs_btree_cow_insert(&bc, &root, &key, 1, 0, big,
+					    SCOUTFS_BTREE_MAX_VAL_LEN + 1),
+		   -EINVAL, "insert of an oversized value: -EINVAL");
+	tap_is_int(scoutfs_btree_cow_insert(&bc, &root, &key, 1,
+					    SCOUTFS_ITEM_FLAG_DELETION, "x", 1),
+		   -EINVAL, "insert of a deletion item with a value: -EINVAL");
+	tap_ok(root.height == 0 && st->allocated == 0,
+	       "invalid arguments change nothing");
+
+	ret = scoutfs_btree_cow_insert(&bc, &root, &key, 7, 0, "hello", 5);
+	tap_ok(ret == 0 && root.height == 1 && st->allocated == 1,
+	       "first insert makes a root leaf (ret %d height %u)", ret, root.height);
+	tap_is_int(scoutfs_btree_cow_insert(&bc, &root, &key, 8, 0, "x", 1),
+		   -EEXIST, "insert of a present key: -EEXIST");
+	memset(val, 0, sizeof(val));
+	ret = scoutfs_btree_cow_lookup(&bc, &root, &key, val, sizeof(val), &found);
+	tap_ok(ret == 0 && found.seq == 7 && found.flags == 0 &&
+	       found.val_len == 5 && memcmp(val, "hello", 5) == 0 &&
+	       scoutfs_key_compare(&found.key, &key) == 0,
+	       "lookup finds the item, its seq and value");
+	ret = scoutfs_btree_cow_lookup(&bc, &root, &key, val, 2, &found);
+	tap_ok(ret == 0 && found.val_len == 5,
+	       "lookup with a short buffer reports the full length");
+
+	tap_is_int(scoutfs_btree_cow_update(&bc, &root, &key, 9, 0,
+					    "a longer value", 14), 0, "update");
+	ret = scoutfs_btree_cow_lookup(&bc, &root, &key, val, sizeof(val), &found);
+	tap_ok(ret == 0 && found.seq == 9 && found.val_len == 14 &&
+	       memcmp(val, "a longer value", 14) == 0, "update replaced the value");
+	id_key(&bad, 11);
+	tap_is_int(scoutfs_btree_cow_update(&bc, &root, &bad, 9, 0, "x", 1),
+		   -ENOENT, "update of an absent key: -ENOENT");
+	tap_is_int(scoutfs_btree_cow_delete(&bc, &root, &bad), -ENOENT,
+		   "delete of an absent key: -ENOENT");
+
+	tap_is_int(scoutfs_btree_cow_force(&bc, &root, &key, 10,
+					   SCOUTFS_ITEM_FLAG_DELETION, NULL, 0),
+		   0, "force replaces with a deletion item");
+	ret = scoutfs_btree_cow_lookup(&bc, &root, &key, val, sizeof(val), &found);
+	tap_ok(ret == 0 && found.seq == 10 &&
+	       found.flags == SCOUTFS_ITEM_FLAG_DELETION && found.val_len == 0,
+	       "lookup sees the deletion item");
+	tap_is_int(scoutfs_btree_cow_force(&bc, &root, &bad, 11, 0, "new", 3),
+		   0, "force inserts an absent key");
+
+	/* items 10 and 11 now; probes sort just after each */
+	probe_key(&bad, 9);
+	ret = scoutfs_btree_cow_next(&bc, &root, &bad, NULL, 0, &found);
+	tap_ok(ret == 0 && key_id(&found.key) == 10, "next from below finds 10");
+	probe_key(&bad, 10);
+	ret = scoutfs_btree_cow_next(&bc, &root, &bad, NULL, 0, &found);
+	tap_ok(ret == 0 && key_id(&found.key) == 11, "next between finds 11");
+	probe_key(&bad, 11);
+	tap_is_int(scoutfs_btree_cow_next(&bc, &root, &bad, NULL, 0, &found),
+		   -ENOENT, "next past the last item: -ENOENT");
+	ret = scoutfs_btree_cow_prev(&bc, &root, &bad, val, sizeof(val), &found);
+	tap_ok(ret == 0 && key_id(&found.key) == 11 && found.val_len == 3 &&
+	       memcmp(val, "new", 3) == 0, "prev from above finds 11 and its value");
+	probe_key(&bad, 10);
+	ret = scoutfs_btree_cow_prev(&bc, &root, &bad, NULL, 0, &found);
+	tap_ok(ret == 0 && key_id(&found.key) == 10, "prev between finds 10");
+	id_key(&bad, 10);
+	ret = scoutfs_btree_cow_prev(&bc, &root, &bad, NULL, 0, &found);
+	tap_ok(ret == 0 && key_id(&found.key) == 10, "prev of an exact key finds it");
+	probe_key(&bad, 9);
+	tap_is_int(scoutfs_btree_cow_prev(&bc, &root, &bad, NULL, 0, &found),
+		   -ENOENT, "prev before the first item: -ENOENT");
+
+	store_commit(st);
+	tap_ok(walk_tree(st, &root, true, &items, NULL) == 0 && items == 2,
+	       "the committed tree verifies and holds 2 items");
+	id_key(&bad, 11);
+	tap_is_int(scoutfs_btree_cow_delete(&bc, &root, &bad), 0, "delete 11");
+	tap_ok(st->cow_copies == 1 && st->allocated == 1,
+	       "the first change after a commit copies the leaf");
+	tap_is_int(scoutfs_btree_cow_delete(&bc, &root, &key), 0, "delete 10");
+	tap_ok(root.height == 0 && root.ref.blkno == 0 && st->allocated == 0 &&
+	       st->handles == 0 && st->errors == 0,
+	       "deleting the last item empties the tree and frees its block");
+}
+
+/*
+ * A leaf whose free space is all in holes must be compacted, not split.
+ */
+static void test_compact(void)
+{
+	struct scoutfs_btree_root root;
+	struct scoutfs_btree_cow_item found;
+	struct scoutfs_key key;
+	static unsigned char val[SCOUTFS_BTREE_MAX_VAL_LEN];
+	static unsigned char got[SCOUTFS_BTREE_MAX_VAL_LEN];
+	struct scoutfs_btree_block *bt;
+	unsigned int i;
+	bool ok = true;
+	int ret;
+
+	setup(&root);
+	/* 15 items of 4000 bytes: about 60 KiB, one leaf */
+	for (i = 0; i < 15; i++) {
+		id_key(&key, i);
+		fill_val(val, i, 1, 4000);
+		ret = scoutfs_btree_cow_insert(&bc, &root, &key, 1, 0, val, 4000);
+		ok &= ret == 0;
+	}
+	tap_ok(ok && root.height == 1, "15 large items fit in one leaf");
+	/* free every other value but the lowest one: holes */
+	for (i = 0; i < 14; i += 2) {
+		id_key(&key, i);
+		ok &= scoutfs_btree_cow_delete(&bc, &root, &key) == 0;
+	}
+	bt = st->blocks[le64_to_cpu(root.ref.blkno) - SCOUTFS_META_FIRST_BLKNO].data;
+	tap_ok(ok && le16_to_cpu(bt->mid_free_len) < 2 * (4000 + 48) &&
+	       le16_to_cpu(bt->total_free_len) > 4 * (4000 + 48),
+	       "deletions leave holes (mid free %u, total free %u)",
+	       le16_to_cpu(bt->mid_free_len), le16_to_cpu(bt->total_free_len));
+	for (i = 0; i < 14; i += 2) {
+		id_key(&key, i);
+		fill_val(val, i, 2, 4000);
+		ok &= scoutfs_btree_cow_insert(&bc, &root, &key, 2, 0, val, 4000) == 0;
+	}
+	tap_ok(ok && root.height == 1 && st->allocated == 1,
+	       "refilling the holes compacts instead of splitting");
+	for (i = 0; i < 15; i++) {
+		id_key(&key, i);
+		fill_val(val, i, (i % 2 || i == 14) ? 1 : 2, 4000);
+		ret = scoutfs_btree_cow_lookup(&bc, &root, &key, got, sizeof(got),
+					       &found);
+		ok &= ret == 0 && found.val_len == 4000 && memcmp(got, val, 4000) == 0;
+	}
+	store_commit(st);
+	tap_ok(ok && walk_tree(st, &root, true, NULL, NULL) == 0,
+	       "values survive compaction and the leaf verifies");
+
+	/* one more item still fits, the next one splits under a new root */
+	id_key(&key, 100);
+	ret = scoutfs_btree_cow_insert(&bc, &root, &key, 3, 0, val, 4000);
+	ok &= ret == 0 && root.height == 1;
+	id_key(&key, 101);
+	ret = scoutfs_btree_cow_insert(&bc, &root, &key, 3, 0, val, 4000);
+	store_commit(st);
+	tap_ok(ok && ret == 0 && root.height == 2 && st->allocated == 3 &&
+	       walk_tree(st, &root, true, NULL, NULL) == 0,
+	       "a full root leaf splits under a new root (height %u, %ld blocks)",
+	       root.height, st->allocated);
+	for (i = 0; i < 15; i++) {
+		id_key(&key, i);
+		ok &= scoutfs_btree_cow_delete(&bc, &root, &key) == 0;
+	}
+	tap_ok(ok && root.height == 1 && st->allocated == 1,
+	       "deleting shrinks the tree back to a root leaf (height %u)",
+	       root.height);
+	id_key(&key, 100);
+	ok &= scoutfs_btree_cow_delete(&bc, &root, &key) == 0;
+	id_key(&key, 101);
+	ok &= scoutfs_btree_cow_delete(&bc, &root, &key) == 0;
+	store_commit(st);
+	tap_ok(ok && root.height == 0 && st->allocated == 0,
+	       "and deleting the rest empties it");
+}
+
+/*
+ * Ascending and descending runs, the usual pattern of new inodes and
+ * log items: always inserting at one edge of the tree.
+ */
+static void test_sequential(void)
+{
+	struct scoutfs_btree_root root;
+	struct scoutfs_btree_cow_item found;
+	static unsigned char val[512];
+	static unsigned char got[512];
+	struct scoutfs_key key;
+	long items;
+	long blocks;
+	long problems = 0;
+	unsigned int i;
+	unsigned int id;
+	int dir;
+	bool ok;
+
+	for (dir = 0; dir < 2; dir++) {
+		setup(&root);
+		ok = true;
+		for (i = 0; i < 12000; i++) {
+			id = dir ? 11999 - i : i;
+			id_key(&key, id);
+			fill_val(val, id, 1, 300);
+			ok &= scoutfs_btree_cow_insert(&bc, &root, &key, 1, 0, val,
+						       300) == 0;
+			if (i % 3000 == 2999) {
+				store_commit(st);
+				problems += walk_tree(st, &root, false, NULL, NULL);
+			}
+		}
+		store_commit(st);
+		problems += walk_tree(st, &root, true, &items, &blocks);
+		for (i = 0; i < 12000; i += 7) {
+			id_key(&key, i);
+			fill_val(val, i, 1, 300);
+			ok &= scoutfs_btree_cow_lookup(&bc, &root, &key, got,
+						       sizeof(got), &found) == 0 &&
+			      found.val_len == 300 && memcmp(got, val, 300) == 0;
+		}
+		tap_ok(ok && problems == 0 && items == 12000 && root.height == 2,
+		       "%s inserts: %ld items in %ld blocks, height %u",
+		       dir ? "descending" : "ascending", items, blocks, root.height);
+
+		for (i = 0; i < 12000; i++) {
+			id = dir ? i : 11999 - i;
+			id_key(&key, id);
+			ok &= scoutfs_btree_cow_delete(&bc, &root, &key) == 0;
+			if (i % 3000 == 2999) {
+				store_commit(st);
+				problems += walk_tree(st, &root, false, NULL, NULL);
+			}
+		}
+		store_commit(st);
+		tap_ok(ok && problems == 0 && root.height == 0 && st->allocated == 0,
+		       "%s deletes empty the tree", dir ? "ascending" : "descending");
+	}
+}
+
+/* a leaf or parent block built by hand, as another writer might leave it */
+static struct scoutfs_btree_block *hand_block(struct scoutfs_block_ref *ref,
+					      int level)
+{
+	struct scoutfs_btree_block *bt;
+	void *handle;
+
+	if (store_alloc(st, ref, level, &bt, &handle))
+		tap_bail("store alloc failed");
+	store_put(st, handle);
+	return bt;
+}
+
+/*
+ * Keys at the ends of the key space, and a chain of root parents with
+ * single children, which this code never leaves but must cope with.
+ */
+static void test_edges(void)
+{
+	struct scoutfs_btree_root root;
+	struct scoutfs_btree_cow_item found;
+	struct scoutfs_btree_block *bt;
+	struct scoutfs_block_ref ref;
+	struct scoutfs_key ones;
+	struct scoutfs_key zeros;
+	struct scoutfs_key key;
+	long items;
+	unsigned int i;
+	bool ok = true;
+	int ret;
+
+	setup(&root);
+	scoutfs_key_set_ones(&ones);
+	scoutfs_key_set_zeros(&zeros);
+	ret = scoutfs_btree_cow_insert(&bc, &root, &ones, 1, 0, "max", 3);
+	tap_is_int(ret, 0, "the all-ones key can be stored");
+	ret = scoutfs_btree_cow_next(&bc, &root, &zeros, NULL, 0, &found);
+	tap_ok(ret == 0 && scoutfs_key_compare(&found.key, &ones) == 0,
+	       "next from the zero key finds it");
+	ret = scoutfs_btree_cow_prev(&bc, &root, &ones, NULL, 0, &found);
+	tap_ok(ret == 0 && found.val_len == 3, "prev from the all-ones key finds it");
+	tap_is_int(scoutfs_btree_cow_prev(&bc, &root, &zeros, NULL, 0, &found),
+		   -ENOENT, "prev from the zero key: -ENOENT");
+	tap_is_int(scoutfs_btree_cow_delete(&bc, &root, &ones), 0,
+		   "delete of the all-ones key");
+
+	/* root (level 2) -> parent (level 1) -> leaf with 3 items */
+	setup(&root);
+	bt = hand_block(&ref, 0);
+	for (i = 0; i < 3; i++) {
+		id_key(&key, i);
+		ok &= scoutfs_btree_block_insert(bt, &key, 1, 0, "abc", 3) == 0;
+	}
+	bt = hand_block(&root.ref, 1);
+	ok &= scoutfs_btree_block_insert(bt, &ones, 0, 0, &ref, sizeof(ref)) == 0;
+	ref = root.ref;
+	bt = hand_block(&root.ref, 2);
+	ok &= scoutfs_btree_block_insert(bt, &ones, 0, 0, &ref, sizeof(ref)) == 0;
+	root.height = 3;
+	store_commit(st);
+	tap_ok(ok && walk_tree(st, &root, true, &items, NULL) == 0 && items == 3,
+	       "a hand built chain of single child parents verifies");
+	id_key(&key, 1);
+	ret = scoutfs_btree_cow_lookup(&bc, &root, &key, NULL, 0, &found);
+	tap_ok(ret == 0 && found.val_len == 3, "and can be searched");
+	ret = scoutfs_btree_cow_delete(&bc, &root, &key);
+	store_commit(st);
+	tap_ok(ret == 0 && root.height == 1 && st->allocated == 1 &&
+	       walk_tree(st, &root, true, &items, NULL) == 0 && items == 2,
+	       "a delete collapses the chain to a root leaf (height %u, %ld blocks)",
+	       root.height, st->allocated);
+}
+
+/* ------------------------------------------------------- model test */
+
+#define NR_IDS		26000
+
+struct model_item {
+	bool present;
+	__u8 flags;
+	unsigned short len;
+	__u64 seq;
+};
+
+static struct model_item model[NR_IDS];
+static long model_count;
+
+struct fuzz_stats {
+	long ops;
+	long mismatches;
+	long commits;
+	long walk_problems;
+	long injected;		/* modifications failed by the store */
+	unsigned int inject;	/* fail one of the first n block allocations */
+	long op_counts[8];
+	int max_height;
+	long max_blocks;
+};
+
+static bool mism(struct fuzz_stats *fs, const char *what, unsigned int id,
+		 int ret)
+{
+	if (fs->mismatches++ < 10)
+		tap_diag("op %ld: %s, id %u, ret %d", fs->ops, what, id, ret);
+	return false;
+}
+
+/* compare a found item with the model's item id */
+static bool same_item(struct fuzz_stats *fs, const char *what, long id,
+		      const struct scoutfs_btree_cow_item *found,
+		      const unsigned char *val)
+{
+	static unsigned char want[SCOUTFS_BTREE_MAX_VAL_LEN];
+	struct model_item *m;
+
+	if (id < 0 || id >= NR_IDS || !model[id].present)
+		return mism(fs, what, (unsigned int)id, -1);
+	m = &model[id];
+	if (key_id(&found->key) != id || found->seq != m->seq ||
+	    found->flags != m->flags || found->val_len != m->len)
+		return mism(fs, what, (unsigned int)id, -2);
+	if (val) {
+		fill_val(want, (unsigned int)id, m->seq, m->len);
+		if (memcmp(want, val, m->len) != 0)
+			return mism(fs, what, (unsigned int)id, -3);
+	}
+	return true;
+}
+
+/* every item in order, with next() from the smallest key */
+static void full_compare(struct fuzz_stats *fs, struct scoutfs_btree_root *root)
+{
+	static unsigned char val[SCOUTFS_BTREE_MAX_VAL_LEN];
+	struct scoutfs_btree_cow_item found;
+	struct scoutfs_key key;
+	long id = 0;
+	int ret;
+
+	scoutfs_key_set_zeros(&key);
+	for (;;) {
+		ret = scoutfs_btree_cow_next(&bc, root, &key, val, sizeof(val), &found);
+		while (id < NR_IDS && !model[id].present)
+			id++;
+		if (ret == -ENOENT) {
+			if (id != NR_IDS)
+				mism(fs, "full scan ended early", (unsigned int)id, ret);
+			return;
+		}
+		if (ret != 0 || !same_item(fs, "full scan", id, &found, val))
+			return;
+		id++;
+		key = found.key;
+		scoutfs_key_inc(&key);
+	}
+}
+
+static unsigned int rand_len(int phase)
+{
+	unsigned int r = rnd(100);
+
+	if (phase == 0)		/* growing: mostly big values */
+		return r < 10 ? rnd(64) : 2048 + rnd(2049);
+	if (r < 20)
+		return 0;
+	if (r < 50)
+		return rnd(128);
+	return rnd(SCOUTFS_BTREE_MAX_VAL_LEN + 1);
+}
+
+static void one_op(struct fuzz_stats *fs, struct scoutfs_btree_root *root,
+		   int phase)
+{
+	static unsigned char val[SCOUTFS_BTREE_MAX_VAL_LEN];
+	static unsigned char got[SCOUTFS_BTREE_MAX_VAL_LEN];
+	struct scoutfs_btree_cow_item found;
+	struct scoutfs_key key;
+	unsigned int id = rnd(NR_IDS);
+	unsigned int r = rnd(100);
+	unsigned int len;
+	__u64 seq = st->seq * 1000 + rnd(1000);
+	__u8 flags;
+	long want;
+	int op;
+	int ret;
+
+	/* phase 0 grows, 1 churns, 2 shrinks */
+	if (phase == 0)
+		op = r < 70 ? 0 : r < 78 ? 1 : r < 82 ? 2 : r < 86 ? 3 : r < 93 ? 4 : 5;
+	else if (phase == 1)
+		op = r < 25 ? 0 : r < 40 ? 1 : r < 50 ? 2 : r < 75 ? 3 : r < 88 ? 4 : 5;
+	else
+		op = r < 10 ? 0 : r < 15 ? 1 : r < 20 ? 2 : r < 80 ? 3 : r < 90 ? 4 : 5;
+
+	/* deletes in the shrink phase pick present keys from a random start */
+	if (op == 3 && phase == 2 && model_count > 0) {
+		while (!model[id].present)
+			id = (id + 1) % NR_IDS;
+	}
+
+	len = rand_len(phase);
+	flags = 0;
+	if (rnd(10) == 0) {
+		flags = SCOUTFS_ITEM_FLAG_DELETION;
+		len = 0;
+	}
+	fill_val(val, id, seq, len);
+	id_key(&key, id);
+	fs->op_counts[op]++;
+	st->fail_countdown = fs->inject && op <= 3 ? 1 + rnd(fs->inject) : 0;
+
+	switch (op) {
+	case 0:	/* insert */
+	case 1:	/* force */
+	case 2:	/* update */
+		if (op == 0)
+			ret = scoutfs_btree_cow_insert(&bc, root, &key, seq, flags, val, len);
+		else if (op == 1)
+			ret = scoutfs_btree_cow_force(&bc, root, &key, seq, flags, val, len);
+		else
+			ret = scoutfs_btree_cow_update(&bc, root, &key, seq, flags, val, len);
+		if (fs->inject && st->fail_countdown == 0 && ret == -ENOSPC) {
+			fs->injected++;	/* failed part way: nothing changed */
+			break;
+		}
+		if (op == 0 && model[id].present)
+			want = -EEXIST;
+		else if (op == 2 && !model[id].present)
+			want = -ENOENT;
+		else
+			want = 0;
+		if (ret != want) {
+			mism(fs, op == 0 ? "insert" : op == 1 ? "force" : "update", id, ret);
+			break;
+		}
+		if (ret == 0) {
+			if (!model[id].present)
+				model_count++;
+			model[id].present = true;
+			model[id].seq = seq;
+			model[id].flags = flags;
+			model[id].len = len;
+		}
+		break;
+	case 3:	/* delete */
+		ret = scoutfs_btree_cow_delete(&bc, root, &key);
+		if (fs->inject && st->fail_countdown == 0 && ret == -ENOSPC) {
+			fs->injected++;
+			break;
+		}
+		if (ret != (model[id].present ? 0 : -ENOENT)) {
+			mism(fs, "delete", id, ret);
+			break;
+		}
+		if (ret == 0) {
+			model[id].present = false;
+			model_count--;
+		}
+		break;
+	case 4:	/* lookup */
+		ret = scoutfs_btree_cow_lookup(&bc, root, &key, got, sizeof(got), &found);
+		if (ret != (model[id].present ? 0 : -ENOENT))
+			mism(fs, "lookup", id, ret);
+		else if (ret == 0)
+			same_item(fs, "lookup", id, &found, got);
+		break;
+	default: /* next or prev from an exact or in-between key */
+		if (rnd(2))
+			probe_key(&key, id);
+		if (rnd(2)) {
+			long i = key.sk_second ? id + 1 : id;
+
+			while (i < NR_IDS && !model[i].present)
+				i++;
+			ret = scoutfs_btree_cow_next(&bc, root, &key, got, sizeof(got),
+						     &found);
+			if (i >= NR_IDS) {
+				if (ret != -ENOENT)
+					mism(fs, "next past the end", id, ret);
+			} else if (ret != 0) {
+				mism(fs, "next", id, ret);
+			} else {
+				same_item(fs, "next", i, &found, got);
+			}
+		} else {
+			long i = id;
+
+			while (i >= 0 && !model[i].present)
+				i--;
+			ret = scoutfs_btree_cow_prev(&bc, root, &key, got, sizeof(got),
+						     &found);
+			if (i < 0) {
+				if (ret != -ENOENT)
+					mism(fs, "prev before the start", id, ret);
+			} else if (ret != 0) {
+				mism(fs, "prev", id, ret);
+			} else {
+				same_item(fs, "prev", i, &found, got);
+			}
+		}
+		break;
+	}
+	st->fail_countdown = 0;
+	fs->ops++;
+	if (root->height > fs->max_height)
+		fs->max_height = root->height;
+	if (st->allocated > fs->max_blocks)
+		fs->max_blocks = st->allocated;
+}
+
+static void commit_and_walk(struct fuzz_stats *fs, struct scoutfs_btree_root *root)
+{
+	long items;
+	long problems;
+
+	st->no_crc = fs->commits % 4 != 0;
+	store_commit(st);
+	fs->commits++;
+	problems = walk_tree(st, root, fs->commits % 8 == 0, &items, NULL);
+	if (items != model_count) {
+		tap_diag("commit %ld: tree has %ld items, model %ld", fs->commits,
+			 items, model_count);
+		problems++;
+	}
+	fs->walk_problems += problems;
+}
+
+static void test_model(void)
+{
+	struct scoutfs_btree_root root;
+	struct fuzz_stats fs;
+	struct scoutfs_key key;
+	long ops_at_start;
+	clock_t start = clock();
+	int phase;
+
+	setup(&root);
+	memset(&fs, 0, sizeof(fs));
+	memset(model, 0, sizeof(model));
+	model_count = 0;
+
+	/* grow until height 3 and past, churn, then shrink to nothing */
+	for (phase = 0; phase < 3; phase++) {
+		ops_at_start = fs.ops;
+		for (;;) {
+			if (phase == 0 && (root.height >= 3 && fs.ops - ops_at_start > 20000))
+				break;
+			if (phase == 0 && fs.ops - ops_at_start > 60000)
+				break;
+			if (phase == 1 && fs.ops - ops_at_start >= 15000)
+				break;
+			if (phase == 2 && (model_count == 0 ||
+					   fs.ops - ops_at_start > 80000))
+				break;
+			one_op(&fs, &root, phase);
+			if (fs.ops % 1999 == 0)
+				commit_and_walk(&fs, &root);
+			if (fs.ops % 19997 == 0)
+				full_compare(&fs, &root);
+			if (fs.mismatches > 20 || fs.walk_problems > 20)
+				break;
+		}
+		commit_and_walk(&fs, &root);
+		full_compare(&fs, &root);
+		if (phase == 0)
+			tap_ok(fs.max_height >= 3 && fs.mismatches == 0 &&
+			       fs.walk_problems == 0,
+			       "grow: %ld ops, %ld items, height %u, %ld blocks",
+			       fs.ops - ops_at_start, model_count, root.height,
+			       st->allocated);
+		else if (phase == 1)
+			tap_ok(fs.mismatches == 0 && fs.walk_problems == 0,
+			       "churn: %ld ops, %ld items, height %u, %ld blocks",
+			       fs.ops - ops_at_start, model_count, root.height,
+			       st->allocated);
+		if (fs.mismatches > 20 || fs.walk_problems > 20)
+			break;
+	}
+
+	tap_ok(fs.mismatches == 0, "%ld random ops agree with the model "
+	       "(%ld insert, %ld force, %ld update, %ld delete, %ld lookup, %ld next/prev)",
+	       fs.ops, fs.op_counts[0], fs.op_counts[1], fs.op_counts[2],
+	       fs.op_counts[3], fs.op_counts[4], fs.op_counts[5]);
+	tap_ok(fs.walk_problems == 0,
+	       "%ld commits: every block verifies, keys in range, no leaks "
+	       "(max height %d, max %ld blocks, %ld copies)", fs.commits,
+	       fs.max_height, fs.max_blocks, st->cow_copies);
+	tap_ok(model_count == 0 && root.height == 0 && root.ref.blkno == 0 &&
+	       st->allocated == 0 && st->allocs == st->frees,
+	       "deleting everything empties the tree: height %u, %ld blocks, "
+	       "%ld allocs, %ld frees", root.height, st->allocated, st->allocs,
+	       st->frees);
+
+	id_key(&key, 0);
+	tap_is_int(scoutfs_btree_cow_delete(&bc, &root, &key), -ENOENT,
+		   "delete after everything is gone: -ENOENT");
+	tap_diag("model test took %.1f s", (double)(clock() - start) / CLOCKS_PER_SEC);
+}
+
+/*
+ * The same random operations with every modification failing at one of
+ * its first block allocations (a copy or a new block) about half of the
+ * time: a failed call must change no items and leave a valid tree.
+ */
+static void test_alloc_failures(void)
+{
+	struct scoutfs_btree_root root;
+	struct fuzz_stats fs;
+	long ops_at_start;
+	int phase;
+
+	setup(&root);
+	memset(&fs, 0, sizeof(fs));
+	memset(model, 0, sizeof(model));
+	model_count = 0;
+	fs.inject = 8;
+
+	for (phase = 0; phase < 3; phase++) {
+		ops_at_start = fs.ops;
+		for (;;) {
+			if (phase == 0 && (model_count >= 3000 ||
+					   fs.ops - ops_at_start > 20000))
+				break;
+			if (phase == 1 && fs.ops - ops_at_start >= 6000)
+				break;
+			if (phase == 2 && (model_count == 0 ||
+					   fs.ops - ops_at_start > 40000))
+				break;
+			one_op(&fs, &root, phase);
+			if (fs.ops % 97 == 0)
+				commit_and_walk(&fs, &root);
+			if (fs.mismatches > 20 || fs.walk_problems > 20)
+				break;
+		}
+		commit_and_walk(&fs, &root);
+		full_compare(&fs, &root);
+	}
+
+	tap_ok(fs.mismatches == 0 && fs.walk_problems == 0 && fs.injected > 1000,
+	       "%ld ops of which %ld failed part way: items, blocks and "
+	       "structure stay right (max height %d, %ld commits)", fs.ops,
+	       fs.injected, fs.max_height, fs.commits);
+	tap_ok(model_count == 0 && root.height == 0 && st->allocated == 0,
+	       "and deleting everything still empties the tree");
+}
+
+int main(void)
+{
+	const char *seed = getenv("BTREE_COW_SEED");
+
+	if (seed && *seed)
+		rng_state = strtoull(seed, NULL, 0) * 0x9e3779b97f4a7c15ULL +
+			    0x2545f4914f6cdd1dULL;
+	if (rng_state == 0)
+		rng_state = 1;
+	tap_diag("random seed %#llx (set BTREE_COW_SEED to repeat)",
+		 (unsigned long long)rng_state);
+	test_basic();
+	test_compact();
+	test_edges();
+	test_sequential();
+	test_model();
+	test_alloc_failures();
+	if (st) {
+		store_destroy(st);
+		free(st);
+	}
+	return tap_done();
+}
