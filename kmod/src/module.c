@@ -12,6 +12,7 @@
 #include <linux/module.h>
 
 #include "kcompat.h"
+#include "interface/mount_sysfs.h"
 #include "interface/sysfs.h"
 #include "vfs/inode.h"
 #include "vfs/super.h"
@@ -29,6 +30,7 @@ struct scoutfs_subsystem {
 static const struct scoutfs_subsystem scoutfs_subsystems[] = {
 	{ "sysfs", scoutfs_sysfs_init, scoutfs_sysfs_exit },
 	{ "inode cache", scoutfs_inode_init, scoutfs_inode_exit },
+	{ "mount sysfs", scoutfs_mount_sysfs_init, scoutfs_mount_sysfs_exit },
 	{ "filesystem type", scoutfs_super_init, scoutfs_super_exit },
 };
 

@@ -90,3 +90,23 @@ teardown_file() {
 	assert_failure
 	insmod "$SCOUTFS_KO"
 }
+
+@test "the mount has its sysfs directory with its fsid and a random rid" {
+	fsid=$(od -An -tx8 -j $((65536 + 8)) -N8 "$META" | tr -d ' ')
+	dirs=(/sys/fs/scoutfs/f.*)
+	[ ${#dirs[@]} -eq 1 ]
+	dir=${dirs[0]}
+	run cat "$dir/fsid"
+	assert_output "$fsid"
+	rid=$(cat "$dir/rid")
+	[[ $rid =~ ^[0-9a-f]{16}$ ]] && [ "$rid" != 0000000000000000 ]
+	assert_equal "$(basename "$dir")" "f.${fsid:0:6}.r.${rid:0:6}"
+
+	# a new mount is a new member with a new rid; the old directory is gone
+	umount "$MNT"
+	[ ! -e "$dir" ]
+	mount -t scoutfs -o ro,metadev_path=$META "$DATA" "$MNT"
+	run cat /sys/fs/scoutfs/f.*/rid
+	assert_success
+	refute_output "$rid"
+}

@@ -10,11 +10,14 @@
 
 /* what one mount holds: sb->s_fs_info */
 struct scoutfs_mount {
+	u64 rid;				/* random id of this mount */
 	struct scoutfs_mount_options opts;
 	struct kc_bdev meta_bdev;
 	struct scoutfs_super_block *super;	/* as read at mount */
 	struct scoutfs_block_cache *blocks;	/* metadata blocks */
 	struct scoutfs_forest forest;		/* reading items */
+	void *observer_private;			/* owned by the mount observer */
+	bool observed;				/* mounted() succeeded */
 };
 
 static inline struct scoutfs_mount *SCOUTFS_MNT(struct super_block *sb)

@@ -17,6 +17,7 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/seq_file.h>
 #include <linux/statfs.h>
 #include <linux/slab.h>
@@ -29,6 +30,13 @@
 #include "vfs/mount.h"
 #include "vfs/options.h"
 #include "vfs/super.h"
+
+static const struct scoutfs_mount_observer *mount_observer;
+
+void scoutfs_super_set_observer(const struct scoutfs_mount_observer *obs)
+{
+	mount_observer = obs;
+}
 
 struct scoutfs_fs_context {
 	struct scoutfs_mount_options opts;
@@ -132,6 +140,9 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (!mnt)
 		return -ENOMEM;
 	sb->s_fs_info = mnt;
+	do {
+		mnt->rid = get_random_u64();
+	} while (mnt->rid == 0);
 	/* the mount owns the options from here on */
 	mnt->opts = ctx->opts;
 	scoutfs_options_init(&ctx->opts);
@@ -193,8 +204,17 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (ret)
 		goto out;
 
-	pr_info("scoutfs %016llx: mounted read-only, metadata %pg, data %pg\n",
-		le64_to_cpu(mnt->super->hdr.fsid), mnt->meta_bdev.bdev, sb->s_bdev);
+	if (mount_observer) {
+		ret = mount_observer->mounted(sb);
+		if (ret) {
+			errorfc(fc, "setting up the mount's sysfs and interfaces failed (%d)", ret);
+			goto out;
+		}
+		mnt->observed = true;
+	}
+
+	pr_info("scoutfs %016llx: mounted read-only as rid %016llx, metadata %pg, data %pg\n",
+		le64_to_cpu(mnt->super->hdr.fsid), mnt->rid, mnt->meta_bdev.bdev, sb->s_bdev);
 out:
 	kfree(why);
 	return ret;
@@ -205,6 +225,8 @@ static void scoutfs_kill_sb(struct super_block *sb)
 {
 	struct scoutfs_mount *mnt = sb->s_fs_info;
 
+	if (mnt && mnt->observed)
+		mount_observer->unmounting(sb);
 	kill_block_super(sb);
 	scoutfs_mount_free(mnt);
 }
