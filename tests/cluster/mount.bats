@@ -36,6 +36,16 @@ teardown_file() {
 	done
 }
 
+@test "every mount is its own member with its own rid" {
+	rids=""
+	for i in 1 2 3; do
+		rid=$(vm_exec $i "cat /sys/fs/scoutfs/f.*/rid")
+		[[ $rid =~ ^[0-9a-f]{16}$ ]]
+		rids+="$rid"$'\n'
+	done
+	assert_equal "$(printf '%s' "$rids" | sort -u | wc -l)" 3
+}
+
 @test "every node unmounts and unloads cleanly" {
 	for i in 1 2 3; do
 		run vm_exec $i "umount /mnt/scoutfs && rmmod scoutfs"
