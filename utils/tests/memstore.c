@@ -14,6 +14,7 @@
 #include "format/key.h"
 #include "memstore.h"
 #include "tap.h"
+
 /* ------------------------------------------------------- block store */
 
 struct store *st;
