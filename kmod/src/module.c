@@ -12,6 +12,7 @@
 #include <linux/module.h>
 
 #include "kcompat.h"
+#include "storage/block.h"
 #include "interface/mount_sysfs.h"
 #include "interface/sysfs.h"
 #include "vfs/inode.h"
@@ -28,6 +29,7 @@ struct scoutfs_subsystem {
 };
 
 static const struct scoutfs_subsystem scoutfs_subsystems[] = {
+	{ "metadata block cache", scoutfs_block_init, scoutfs_block_exit },
 	{ "sysfs", scoutfs_sysfs_init, scoutfs_sysfs_exit },
 	{ "inode cache", scoutfs_inode_init, scoutfs_inode_exit },
 	{ "mount sysfs", scoutfs_mount_sysfs_init, scoutfs_mount_sysfs_exit },

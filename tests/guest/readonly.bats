@@ -86,8 +86,11 @@ teardown_file() {
 		umount "$MNT"
 	done
 	rmmod scoutfs
+	# and the block cache's leak check at unload printed no warning
 	run grep scoutfs_inode_info /proc/slabinfo
 	assert_failure
+	run dmesg
+	refute_output --partial "metadata blocks leaked"
 	insmod "$SCOUTFS_KO"
 }
 
