@@ -77,14 +77,16 @@ bool scoutfs_dev_same(const struct scoutfs_dev *a, const struct scoutfs_dev *b)
 	return a->st_dev == b->st_dev && a->ino == b->ino;
 }
 
-int scoutfs_dev_read(const struct scoutfs_dev *dev, void *buf, size_t len,
-		     uint64_t off)
+/* all of len bytes at off, or -errno; a short transfer is -EIO */
+static int dev_io(const struct scoutfs_dev *dev, void *buf, size_t len,
+		  uint64_t off, bool write)
 {
 	char *p = buf;
 	ssize_t r;
 
 	while (len) {
-		r = pread(dev->fd, p, len, (off_t)off);
+		r = write ? pwrite(dev->fd, p, len, (off_t)off) :
+			    pread(dev->fd, p, len, (off_t)off);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -99,26 +101,17 @@ int scoutfs_dev_read(const struct scoutfs_dev *dev, void *buf, size_t len,
 	return 0;
 }
 
+int scoutfs_dev_read(const struct scoutfs_dev *dev, void *buf, size_t len,
+		     uint64_t off)
+{
+	return dev_io(dev, buf, len, off, false);
+}
+
 int scoutfs_dev_write(const struct scoutfs_dev *dev, const void *buf,
 		      size_t len, uint64_t off)
 {
-	const char *p = buf;
-	ssize_t r;
-
-	while (len) {
-		r = pwrite(dev->fd, p, len, (off_t)off);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			return -EIO;
-		p += r;
-		len -= (size_t)r;
-		off += (uint64_t)r;
-	}
-	return 0;
+	/* dev_io() only reads from buf when writing */
+	return dev_io(dev, (void *)buf, len, off, true);
 }
 
 int scoutfs_dev_sync(const struct scoutfs_dev *dev)

@@ -7,24 +7,38 @@
 
 #include "parse.h"
 
-int scoutfs_parse_u64(const char *s, uint64_t *ret, const char **why)
+/*
+ * The leading decimal digits of s; *end is left after them.  strtoull
+ * alone would accept leading space and signs, which are never meant.
+ */
+static int leading_u64(const char *s, unsigned long long *v, char **end,
+		       const char *not_a_number, const char **why)
 {
-	unsigned long long v;
-	char *end;
-
-	/* strtoull accepts leading space and signs, which are never meant */
 	if (!s || !isdigit((unsigned char)s[0])) {
-		*why = "not a decimal number";
+		*why = not_a_number;
 		return -EINVAL;
 	}
 	errno = 0;
-	v = strtoull(s, &end, 10);
+	*v = strtoull(s, end, 10);
 	if (errno == ERANGE) {
 		*why = "larger than 64 bits";
 		return -ERANGE;
 	}
+	return 0;
+}
+
+int scoutfs_parse_u64(const char *s, uint64_t *ret, const char **why)
+{
+	static const char not_a_number[] = "not a decimal number";
+	unsigned long long v = 0;
+	char *end;
+	int err;
+
+	err = leading_u64(s, &v, &end, not_a_number, why);
+	if (err)
+		return err;
 	if (*end != '\0') {
-		*why = "not a decimal number";
+		*why = not_a_number;
 		return -EINVAL;
 	}
 	*ret = v;
@@ -33,26 +47,22 @@ int scoutfs_parse_u64(const char *s, uint64_t *ret, const char **why)
 
 int scoutfs_parse_size(const char *s, uint64_t *ret, const char **why)
 {
+	static const char not_a_size[] =
+		"not a size (a number with an optional K, M, G, T or P)";
 	static const char units[] = "KMGTP";
-	const char *u;
-	unsigned long long v;
 	unsigned int shift = 0;
+	unsigned long long v = 0;
+	const char *u;
 	char *end;
+	int err;
 
-	if (!s || !isdigit((unsigned char)s[0])) {
-		*why = "not a size (a number with an optional K, M, G, T or P)";
-		return -EINVAL;
-	}
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno == ERANGE) {
-		*why = "larger than 64 bits";
-		return -ERANGE;
-	}
+	err = leading_u64(s, &v, &end, not_a_size, why);
+	if (err)
+		return err;
 	if (*end != '\0') {
 		u = strchr(units, toupper((unsigned char)*end));
 		if (!u || end[1] != '\0') {
-			*why = "not a size (a number with an optional K, M, G, T or P)";
+			*why = not_a_size;
 			return -EINVAL;
 		}
 		shift = 10 * (unsigned int)(u - units + 1);
@@ -67,7 +77,7 @@ int scoutfs_parse_size(const char *s, uint64_t *ret, const char **why)
 
 int scoutfs_parse_port(const char *s, uint16_t *ret, const char **why)
 {
-	uint64_t v;
+	uint64_t v = 0;
 
 	if (scoutfs_parse_u64(s, &v, why) < 0 || v == 0 || v > 65535) {
 		*why = "port must be a number from 1 to 65535";
@@ -132,7 +142,7 @@ int scoutfs_parse_quorum_slot(const char *arg,
 {
 	const char *first, *last;
 	char nr_str[16], addr_str[INET6_ADDRSTRLEN + 2];
-	uint64_t nr;
+	uint64_t nr = 0;
 	size_t len;
 
 	/* IPv6 addresses have colons but never commas: split at the outer ones */

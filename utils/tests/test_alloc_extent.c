@@ -29,6 +29,7 @@
 #include "format/format.h"
 #include "format/key.h"
 #include "tap.h"
+#include "testutil.h"
 
 #include "memstore.h"
 
@@ -76,19 +77,9 @@ static long walk_trees(struct store *s, struct scoutfs_alloc_root **ars,
 
 /* ------------------------------------------------------------ helpers */
 
-static uint64_t rng_state = 0x9d2c5680a1b3e7f1ULL;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
 static __u64 rnd(__u64 n)
 {
-	return n ? rng() % n : 0;
+	return n ? test_rng() % n : 0;
 }
 
 struct ext {
@@ -1060,15 +1051,7 @@ static void sweep(int op, const char *name)
 
 int main(void)
 {
-	const char *seed = getenv("ALLOC_EXTENT_SEED");
-
-	if (seed && *seed)
-		rng_state = strtoull(seed, NULL, 0) * 0x9e3779b97f4a7c15ULL +
-			    0x2545f4914f6cdd1dULL;
-	if (rng_state == 0)
-		rng_state = 1;
-	tap_diag("random seed %#llx (set ALLOC_EXTENT_SEED to repeat)",
-		 (unsigned long long)rng_state);
+	test_rng_seed(0x9d2c5680a1b3e7f1ULL, "ALLOC_EXTENT_SEED");
 
 	test_args_and_edges();
 	test_merges();

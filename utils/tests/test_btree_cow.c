@@ -30,6 +30,7 @@
 #include "format/format.h"
 #include "format/key.h"
 #include "tap.h"
+#include "testutil.h"
 
 #include "memstore.h"
 
@@ -73,19 +74,9 @@ static long walk_tree(struct store *s, const struct scoutfs_btree_root *root,
 
 /* ------------------------------------------------------------ helpers */
 
-static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
 static unsigned int rnd(unsigned int n)
 {
-	return (unsigned int)(rng() % n);
+	return (unsigned int)(test_rng() % n);
 }
 
 /* item number id's key; id's probe key sorts between id and id + 1 */
@@ -840,15 +831,7 @@ static void test_alloc_failures(void)
 
 int main(void)
 {
-	const char *seed = getenv("BTREE_COW_SEED");
-
-	if (seed && *seed)
-		rng_state = strtoull(seed, NULL, 0) * 0x9e3779b97f4a7c15ULL +
-			    0x2545f4914f6cdd1dULL;
-	if (rng_state == 0)
-		rng_state = 1;
-	tap_diag("random seed %#llx (set BTREE_COW_SEED to repeat)",
-		 (unsigned long long)rng_state);
+	test_rng_seed(0x2545f4914f6cdd1dULL, "BTREE_COW_SEED");
 	test_basic();
 	test_compact();
 	test_edges();

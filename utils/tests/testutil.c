@@ -221,3 +221,27 @@ void run_result_free(struct run_result *res)
 	res->out = NULL;
 	res->err = NULL;
 }
+
+static uint64_t rng_state = 1;
+
+void test_rng_seed(uint64_t dflt, const char *env)
+{
+	const char *seed = getenv(env);
+
+	rng_state = dflt;
+	if (seed && *seed)
+		rng_state = strtoull(seed, NULL, 0) * 0x9e3779b97f4a7c15ULL +
+			    0x2545f4914f6cdd1dULL;
+	if (rng_state == 0)
+		rng_state = 1;
+	tap_diag("random seed %#llx (set %s to repeat)",
+		 (unsigned long long)rng_state, env);
+}
+
+uint64_t test_rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dULL;
+}

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct run_result {
 	int status;	/* exit code, or 128 + signal number */
@@ -35,5 +36,14 @@ void remove_temp(char *path);
 
 /* count lines ending in '\n' */
 size_t count_lines(const char *s);
+
+/*
+ * A seeded xorshift generator for the randomized tests: the seed is
+ * dflt, or derived from the environment variable env when it is set,
+ * and is reported as a TAP diagnostic so that a failing run can be
+ * repeated.
+ */
+void test_rng_seed(uint64_t dflt, const char *env);
+uint64_t test_rng(void);
 
 #endif
