@@ -350,3 +350,18 @@ void walk_block(struct store *s, struct walk_state *w,
 			   &bt->items[i].key);
 	}
 }
+
+void walk_finish(struct store *s, struct walk_state *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->high; i++) {
+		if (s->blocks[i].data && !w->seen[i])
+			walk_problem(w, "allocated but not reachable (leak)",
+				     idx_blkno(i));
+	}
+	if (s->handles != 0)
+		walk_problem(w, "handles not put", 0);
+	if (s->errors != 0)
+		walk_problem(w, "the store saw bad calls", 0);
+}

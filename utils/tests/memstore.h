@@ -65,6 +65,9 @@ void store_destroy(struct store *s);
 int store_alloc(void *arg, struct scoutfs_block_ref *ref, int level,
 		struct scoutfs_btree_block **bt, void **handle);
 void store_put(void *arg, void *handle);
+/* after walking every tree: report allocated blocks none of them reached,
+ * handles still held and bad calls the store saw */
+void walk_finish(struct store *s, struct walk_state *w);
 void walk_problem(struct walk_state *w, const char *what, __u64 blkno);
 void walk_block(struct store *s, struct walk_state *w,
 		       const struct scoutfs_block_ref *ref, int level,

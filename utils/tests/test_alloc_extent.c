@@ -44,7 +44,6 @@ static long walk_trees(struct store *s, struct scoutfs_alloc_root **ars,
 	struct walk_state w;
 	struct scoutfs_key ones;
 	const struct scoutfs_btree_root *root;
-	unsigned int i;
 	int r;
 
 	memset(&w, 0, sizeof(w));
@@ -62,15 +61,7 @@ static long walk_trees(struct store *s, struct scoutfs_alloc_root **ars,
 			walk_problem(&w, "empty root with a ref",
 				     le64_to_cpu(root->ref.blkno));
 	}
-	for (i = 0; i < s->high; i++) {
-		if (s->blocks[i].data && !w.seen[i])
-			walk_problem(&w, "allocated but not reachable (leak)",
-				     idx_blkno(i));
-	}
-	if (s->handles != 0)
-		walk_problem(&w, "handles not put", 0);
-	if (s->errors != 0)
-		walk_problem(&w, "the store saw bad calls", 0);
+	walk_finish(s, &w);
 	free(w.seen);
 	return w.problems;
 }

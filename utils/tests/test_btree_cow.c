@@ -40,7 +40,6 @@ static long walk_tree(struct store *s, const struct scoutfs_btree_root *root,
 {
 	struct walk_state w;
 	struct scoutfs_key ones;
-	unsigned int i;
 
 	memset(&w, 0, sizeof(w));
 	w.seen = calloc(MAX_BLOCKS, 1);
@@ -54,15 +53,7 @@ static long walk_tree(struct store *s, const struct scoutfs_btree_root *root,
 	else if (root->ref.blkno != 0)
 		walk_problem(&w, "empty root with a ref", le64_to_cpu(root->ref.blkno));
 
-	for (i = 0; i < s->high; i++) {
-		if (s->blocks[i].data && !w.seen[i])
-			walk_problem(&w, "allocated but not reachable (leak)",
-				     idx_blkno(i));
-	}
-	if (s->handles != 0)
-		walk_problem(&w, "handles not put", 0);
-	if (s->errors != 0)
-		walk_problem(&w, "the store saw bad calls", 0);
+	walk_finish(s, &w);
 
 	free(w.seen);
 	if (items_ret)
