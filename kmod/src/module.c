@@ -24,12 +24,12 @@
 
 struct scoutfs_subsystem {
 	const char *name;
-	int (*init)(void);
+	int (*init)(void);		/* NULL when there is nothing to set up */
 	void (*exit)(void);
 };
 
 static const struct scoutfs_subsystem scoutfs_subsystems[] = {
-	{ "metadata block cache", scoutfs_block_init, scoutfs_block_exit },
+	{ "metadata block cache", NULL, scoutfs_block_exit },
 	{ "sysfs", scoutfs_sysfs_init, scoutfs_sysfs_exit },
 	{ "inode cache", scoutfs_inode_init, scoutfs_inode_exit },
 	{ "mount sysfs", scoutfs_mount_sysfs_init, scoutfs_mount_sysfs_exit },
@@ -48,7 +48,7 @@ static int __init scoutfs_module_init(void)
 	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(scoutfs_subsystems); i++) {
-		ret = scoutfs_subsystems[i].init();
+		ret = scoutfs_subsystems[i].init ? scoutfs_subsystems[i].init() : 0;
 		if (ret) {
 			pr_err("scoutfs: initializing the %s failed: %d\n",
 			       scoutfs_subsystems[i].name, ret);

@@ -45,11 +45,6 @@ struct scoutfs_block_cache {
  */
 static atomic_long_t scoutfs_blocks_live = ATOMIC_LONG_INIT(0);
 
-int scoutfs_block_init(void)
-{
-	return 0;
-}
-
 void scoutfs_block_exit(void)
 {
 	long nr = atomic_long_read(&scoutfs_blocks_live);

@@ -25,7 +25,6 @@ struct scoutfs_block {
 /* set by the btree layer once it has checked the block's btree structure */
 #define SCOUTFS_BLOCK_BTREE_CHECKED	0
 
-int scoutfs_block_init(void);
 void scoutfs_block_exit(void);
 
 struct scoutfs_block_cache *scoutfs_block_cache_create(struct block_device *bdev,
