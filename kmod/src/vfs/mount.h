@@ -6,6 +6,8 @@
 
 #include "kcompat.h"
 #include "items/forest.h"
+
+struct scoutfs_cluster;
 #include "vfs/options.h"
 
 /* what one mount holds: sb->s_fs_info */
@@ -16,6 +18,7 @@ struct scoutfs_mount {
 	struct scoutfs_super_block *super;	/* as read at mount */
 	struct scoutfs_block_cache *blocks;	/* metadata blocks */
 	struct scoutfs_forest forest;		/* reading items */
+	struct scoutfs_cluster *cluster;	/* quorum, server, client */
 	void *observer_private;			/* owned by the mount observer */
 	bool observed;				/* mounted() succeeded */
 };

@@ -23,6 +23,7 @@
 #include <linux/slab.h>
 
 #include "kcompat.h"
+#include "cluster/cluster.h"
 #include "format/format.h"
 #include "storage/block.h"
 #include "storage/superblock.h"
@@ -46,6 +47,7 @@ static void scoutfs_mount_free(struct scoutfs_mount *mnt)
 {
 	if (!mnt)
 		return;
+	scoutfs_cluster_leave(mnt->cluster);
 	scoutfs_block_cache_destroy(mnt->blocks);
 	kc_bdev_close(&mnt->meta_bdev);
 	kfree(mnt->super);
@@ -104,6 +106,26 @@ static const struct super_operations scoutfs_super_ops = {
 	.statfs = scoutfs_statfs,
 	.show_options = scoutfs_show_options,
 };
+
+static int join_cluster(struct fs_context *fc, struct scoutfs_mount *mnt)
+{
+	struct scoutfs_cluster_args args = {
+		.meta_bdev = mnt->meta_bdev.bdev,
+		.blocks = mnt->blocks,
+		.super = mnt->super,
+		.fsid = le64_to_cpu(mnt->super->hdr.fsid),
+		.rid = mnt->rid,
+		.quorum_slot = mnt->opts.quorum_slot_nr,
+		.quorum_heartbeat_timeout_ms = mnt->opts.quorum_heartbeat_timeout_ms,
+		.tcp_keepalive_timeout_ms = mnt->opts.tcp_keepalive_timeout_ms,
+	};
+	int ret;
+
+	ret = scoutfs_cluster_join(&mnt->cluster, &args);
+	if (ret)
+		errorfc(fc, "joining the cluster failed (%d)", ret);
+	return ret;
+}
 
 /* the root dentry, from the root directory's inode */
 static int make_root(struct fs_context *fc, struct super_block *sb)
@@ -194,6 +216,10 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		goto out;
 	}
 	scoutfs_forest_init(&mnt->forest, mnt->blocks, mnt->super);
+
+	ret = join_cluster(fc, mnt);
+	if (ret)
+		goto out;
 
 	sb->s_magic = SCOUTFS_BLOCK_MAGIC_SUPER;
 	sb->s_op = &scoutfs_super_ops;
