@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Mounting: every bad mount fails with a clear kernel message and errno,
-# never an oops.  (Until writing exists, mounts are read-only.)
+# never an oops.
 
 load helpers
 
@@ -43,14 +43,17 @@ fresh_fs() {
 	umount /mnt/test
 }
 
-@test "a read-write mount is refused until writing exists" {
+@test "good devices mount read-write" {
 	fresh_fs
 	dmesg -C
 	# -w: no read-only retry by mount(8)
-	run mount -w -t scoutfs -o metadev_path=$META "$DATA" /mnt/test
-	assert_failure
+	run mount -w -t scoutfs -o metadev_path=$META,quorum_slot_nr=0 "$DATA" /mnt/test
+	assert_success
 	run dmesg
-	assert_output --partial "scoutfs: writing is not implemented yet: mount with -o ro"
+	assert_output --partial "mounted read-write"
+	run grep " /mnt/test scoutfs rw," /proc/mounts
+	assert_success
+	umount /mnt/test
 }
 
 @test "a mount without metadev_path is refused" {

@@ -15,7 +15,7 @@ setup_file() {
 }
 
 setup() {
-	mount -t scoutfs -o ro,metadev_path=$META "$DATA" "$MNT"
+	mount -t scoutfs -o ro,metadev_path=$META,quorum_slot_nr=0 "$DATA" "$MNT"
 }
 
 teardown() {
@@ -57,10 +57,18 @@ teardown_file() {
 	run touch "$MNT/file"
 	assert_failure
 	assert_output --partial "Read-only file system"
-	run mount -o remount,rw "$MNT"
-	assert_failure
 	run grep " $MNT " /proc/mounts
 	assert_output --partial "scoutfs ro"
+}
+
+@test "remounting read-write makes it writable, and read-only again" {
+	mount -o remount,rw "$MNT"
+	touch "$MNT/file"
+	rm "$MNT/file"
+	mount -o remount,ro "$MNT"
+	run touch "$MNT/file"
+	assert_failure
+	assert_output --partial "Read-only file system"
 }
 
 @test "statfs reports the data device's free blocks" {
@@ -81,7 +89,7 @@ teardown_file() {
 @test "mount and unmount cycles, then unload, leave nothing behind" {
 	umount "$MNT"
 	for i in $(seq 10); do
-		mount -t scoutfs -o ro,metadev_path=$META "$DATA" "$MNT"
+		mount -t scoutfs -o ro,metadev_path=$META,quorum_slot_nr=0 "$DATA" "$MNT"
 		ls "$MNT" >/dev/null
 		umount "$MNT"
 	done
@@ -108,7 +116,7 @@ teardown_file() {
 	# a new mount is a new member with a new rid; the old directory is gone
 	umount "$MNT"
 	[ ! -e "$dir" ]
-	mount -t scoutfs -o ro,metadev_path=$META "$DATA" "$MNT"
+	mount -t scoutfs -o ro,metadev_path=$META,quorum_slot_nr=0 "$DATA" "$MNT"
 	run cat /sys/fs/scoutfs/f.*/rid
 	assert_success
 	refute_output "$rid"

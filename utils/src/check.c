@@ -121,6 +121,11 @@ static int walk_begin(void *arg, const struct scoutfs_meta_struct *st)
 {
 	struct check *c = arg;
 
+	if (c->depth >= (int)(sizeof(c->outer_st) / sizeof(c->outer_st[0])))
+		return -EINVAL;
+	c->outer_st[c->depth] = c->st;
+	c->outer_incomplete[c->depth] = c->st_incomplete;
+	c->depth++;
 	c->st = st;
 	c->st_incomplete = false;
 	if (st->kind == SCOUTFS_META_ALLOC_TREE)
@@ -134,7 +139,9 @@ static int walk_end(void *arg, const struct scoutfs_meta_struct *st)
 
 	if (st->kind == SCOUTFS_META_ALLOC_TREE)
 		check_alloc_end(c);
-	c->st = NULL;
+	c->depth--;
+	c->st = c->outer_st[c->depth];
+	c->st_incomplete = c->outer_incomplete[c->depth];
 	return c->err;
 }
 

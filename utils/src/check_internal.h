@@ -72,6 +72,10 @@ struct check {
 
 	/* the structure being walked, and whether some of it couldn't be read */
 	const struct scoutfs_meta_struct *st;
+	/* walks nest (a log tree's structures inside the logs tree): the outer ones */
+	const struct scoutfs_meta_struct *outer_st[4];
+	bool outer_incomplete[4];
+	int depth;
 	bool st_incomplete;
 
 	/* the allocator tree being walked */

@@ -6,10 +6,14 @@
 
 #include "cluster/cluster.h"
 #include "cluster/quorum.h"
+#include "cluster/server_state.h"
+#include "items/trans.h"
 
 struct scoutfs_cluster {
 	struct scoutfs_cluster_args args;
 	struct scoutfs_quorum *quorum;
+	/* XXX until the client and server talk over TCP: the local server's state */
+	struct scoutfs_server_state *local;
 };
 
 static int start_server(void *arg, u64 term, const struct scoutfs_inet_addr *addr)
@@ -49,6 +53,15 @@ int scoutfs_cluster_join(struct scoutfs_cluster **cl_ret,
 		kfree(cl);
 		return ret;
 	}
+	cl->local = scoutfs_server_state_create(args->meta_bdev, args->blocks, args->fsid);
+	if (IS_ERR(cl->local)) {
+		ret = PTR_ERR(cl->local);
+		scoutfs_quorum_stop(cl->quorum);
+		kfree(cl);
+		return ret;
+	}
+	scoutfs_server_mount_client(cl->local, args->rid, 0,
+				    &args->super->quorum.slots[max(args->quorum_slot, 0)].addr);
 	*cl_ret = cl;
 	return 0;
 }
@@ -57,6 +70,8 @@ void scoutfs_cluster_leave(struct scoutfs_cluster *cl)
 {
 	if (!cl)
 		return;
+	scoutfs_server_unmount_client(cl->local, cl->args.rid);
+	scoutfs_server_state_destroy(cl->local);
 	scoutfs_quorum_stop(cl->quorum);
 	kfree(cl);
 }
@@ -64,4 +79,29 @@ void scoutfs_cluster_leave(struct scoutfs_cluster *cl)
 struct scoutfs_quorum *scoutfs_cluster_quorum(struct scoutfs_cluster *cl)
 {
 	return cl->quorum;
+}
+
+static int get_log_trees(void *arg, struct scoutfs_log_trees *lt, u64 *seq)
+{
+	struct scoutfs_cluster *cl = arg;
+
+	return scoutfs_server_get_log_trees(cl->local, cl->args.rid, lt, seq);
+}
+
+static int commit_log_trees(void *arg, const struct scoutfs_log_trees *lt,
+			    struct scoutfs_log_trees *next, u64 *seq)
+{
+	struct scoutfs_cluster *cl = arg;
+
+	return scoutfs_server_commit_log_trees(cl->local, cl->args.rid, lt, next, seq);
+}
+
+const struct scoutfs_trans_ops scoutfs_cluster_trans_ops = {
+	.get_log_trees = get_log_trees,
+	.commit_log_trees = commit_log_trees,
+};
+
+int scoutfs_cluster_alloc_inodes(struct scoutfs_cluster *cl, u64 want, u64 *first, u64 *nr)
+{
+	return scoutfs_server_alloc_inodes(cl->local, want, first, nr);
 }

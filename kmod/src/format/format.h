@@ -99,6 +99,7 @@
 #define SCOUTFS_XATTR_MAX_NAME_LEN	255
 #define SCOUTFS_XATTR_MAX_VAL_LEN	65536
 #define SCOUTFS_SYMLINK_MAX_SIZE	4096	/* including the terminating NUL */
+#define SCOUTFS_LINK_MAX		0x7fffffffU	/* fits nlink's 32 bits */
 
 /*
  * Every struct from here on must be free of implicit padding.

@@ -1,37 +1,171 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reading items across the forest of btrees.
+ * Reading items across the forest of btrees (items/forest.h).
  *
- * Today the forest has one tree, the fs tree, so a read is a btree read
- * that skips deletion items.  With log trees, a read will merge the
- * newest version of each key from every tree here, and callers won't
- * change.
+ * A lookup asks every tree for the key and keeps the version with the
+ * greatest seq.  An iteration finds the smallest next key among the
+ * trees, resolves its newest version the same way, and steps past keys
+ * whose newest version is a deletion.  The forest holds few trees (the
+ * fs tree and one log tree per mount not yet merged), so asking each one
+ * is cheaper than keeping a merged index.
  */
 #include <linux/errno.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 
 #include "format/key.h"
 #include "items/forest.h"
 #include "storage/btree.h"
 
-void scoutfs_forest_init(struct scoutfs_forest *forest,
-			 struct scoutfs_block_cache *blocks,
-			 const struct scoutfs_super_block *super)
+int scoutfs_forest_init(struct scoutfs_forest *forest,
+			struct scoutfs_block_cache *blocks, u64 own_rid,
+			const struct scoutfs_super_block *super)
 {
+	memset(forest, 0, sizeof(*forest));
 	forest->blocks = blocks;
-	forest->fs_root = super->fs_root;
+	forest->own_rid = own_rid;
+	init_rwsem(&forest->rwsem);
+	return scoutfs_forest_set_roots(forest, &super->fs_root, &super->logs_root);
+}
+
+void scoutfs_forest_destroy(struct scoutfs_forest *forest)
+{
+	kfree(forest->log_roots);
+	forest->log_roots = NULL;
+	forest->nr_log_roots = 0;
+}
+
+static void log_trees_key(struct scoutfs_key *key, u64 rid, u64 nr)
+{
+	memset(key, 0, sizeof(*key));
+	key->sk_zone = SCOUTFS_LOG_TREES_ZONE;
+	key->sk_type = SCOUTFS_LOG_TREES_TYPE;
+	key->sk_first = cpu_to_le64(rid);
+	key->sk_second = cpu_to_le64(nr);
+}
+
+int scoutfs_forest_set_roots(struct scoutfs_forest *forest,
+			     const struct scoutfs_btree_root *fs_root,
+			     const struct scoutfs_btree_root *logs_root)
+{
+	struct scoutfs_btree_root *roots = NULL;
+	struct scoutfs_btree_root *tmp;
+	struct scoutfs_log_trees lt;
+	struct scoutfs_key key;
+	struct scoutfs_key last;
+	unsigned int nr = 0;
+	unsigned int len;
+	int ret;
+
+	log_trees_key(&key, 0, 0);
+	log_trees_key(&last, U64_MAX, U64_MAX);
+	for (;;) {
+		len = sizeof(lt);
+		ret = scoutfs_btree_next(forest->blocks, logs_root, &key, &last, &lt, &len,
+					 NULL, NULL);
+		if (ret == -ENOENT)
+			break;
+		if (ret == 0 && len != sizeof(lt))
+			ret = -EIO;
+		if (ret)
+			goto out;
+		if (lt.item_root.height > 0 &&
+		    !(le64_to_cpu(lt.rid) == forest->own_rid &&
+		      le64_to_cpu(lt.nr) == forest->own_nr)) {
+			tmp = krealloc(roots, (nr + 1) * sizeof(*roots), GFP_NOFS);
+			if (!tmp) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			roots = tmp;
+			roots[nr++] = lt.item_root;
+		}
+		if (!scoutfs_key_inc(&key))
+			break;
+	}
+
+	down_write(&forest->rwsem);
+	forest->fs_root = *fs_root;
+	swap(forest->log_roots, roots);
+	forest->nr_log_roots = nr;
+	up_write(&forest->rwsem);
+	ret = 0;
+out:
+	kfree(roots);
+	return ret;
+}
+
+void scoutfs_forest_set_own(struct scoutfs_forest *forest, u64 nr,
+			    const struct scoutfs_btree_root *root)
+{
+	down_write(&forest->rwsem);
+	forest->own_nr = nr;
+	forest->own_root = *root;
+	up_write(&forest->rwsem);
+}
+
+/* the roots to read, under the rwsem: fs tree, other log trees, own tree */
+static unsigned int nr_roots(struct scoutfs_forest *forest)
+{
+	return 2 + forest->nr_log_roots;
+}
+
+static const struct scoutfs_btree_root *root_at(struct scoutfs_forest *forest, unsigned int i)
+{
+	if (i == 0)
+		return &forest->fs_root;
+	if (i == 1)
+		return &forest->own_root;
+	return &forest->log_roots[i - 2];
+}
+
+/*
+ * The tree holding the newest version of key: -ENOENT if no tree has
+ * it or the newest is a deletion.
+ */
+static int newest(struct scoutfs_forest *forest, const struct scoutfs_key *key,
+		  const struct scoutfs_btree_root **root_ret)
+{
+	const struct scoutfs_btree_root *root;
+	u64 best_seq = 0;
+	bool found = false;
+	bool deleted = false;
+	unsigned int i;
+	u8 flags;
+	u64 seq;
+	int ret;
+
+	for (i = 0; i < nr_roots(forest); i++) {
+		root = root_at(forest, i);
+		if (root->height == 0)
+			continue;
+		ret = scoutfs_btree_lookup(forest->blocks, root, key, NULL, NULL, &seq, &flags);
+		if (ret == -ENOENT)
+			continue;
+		if (ret)
+			return ret;
+		if (!found || seq > best_seq) {
+			found = true;
+			best_seq = seq;
+			deleted = flags & SCOUTFS_ITEM_FLAG_DELETION;
+			*root_ret = root;
+		}
+	}
+	return found && !deleted ? 0 : -ENOENT;
 }
 
 int scoutfs_forest_lookup(struct scoutfs_forest *forest,
 			  const struct scoutfs_key *key, void *val,
 			  unsigned int *val_len)
 {
-	u8 flags;
+	const struct scoutfs_btree_root *root;
 	int ret;
 
-	ret = scoutfs_btree_lookup(forest->blocks, &forest->fs_root, key, val,
-				   val_len, NULL, &flags);
-	if (ret == 0 && (flags & SCOUTFS_ITEM_FLAG_DELETION))
-		ret = -ENOENT;
+	down_read(&forest->rwsem);
+	ret = newest(forest, key, &root);
+	if (ret == 0)
+		ret = scoutfs_btree_lookup(forest->blocks, root, key, val, val_len, NULL, NULL);
+	up_read(&forest->rwsem);
 	return ret;
 }
 
@@ -39,17 +173,53 @@ int scoutfs_forest_next(struct scoutfs_forest *forest, struct scoutfs_key *key,
 			const struct scoutfs_key *last, void *val,
 			unsigned int *val_len)
 {
-	unsigned int size = *val_len;
-	u8 flags;
+	const struct scoutfs_btree_root *root;
+	struct scoutfs_key least;
+	struct scoutfs_key found;
+	bool have;
+	unsigned int i;
 	int ret;
 
+	down_read(&forest->rwsem);
 	for (;;) {
-		*val_len = size;
-		ret = scoutfs_btree_next(forest->blocks, &forest->fs_root, key, last,
-					 val, val_len, NULL, &flags);
-		if (ret || !(flags & SCOUTFS_ITEM_FLAG_DELETION))
-			return ret;
-		if (!scoutfs_key_inc(key))
-			return -ENOENT;
+		have = false;
+		for (i = 0; i < nr_roots(forest); i++) {
+			root = root_at(forest, i);
+			if (root->height == 0)
+				continue;
+			found = *key;
+			ret = scoutfs_btree_next(forest->blocks, root, &found, last, NULL, NULL,
+						 NULL, NULL);
+			if (ret == -ENOENT)
+				continue;
+			if (ret)
+				goto out;
+			if (!have || scoutfs_key_compare(&found, &least) < 0) {
+				least = found;
+				have = true;
+			}
+		}
+		if (!have) {
+			ret = -ENOENT;
+			goto out;
+		}
+		ret = newest(forest, &least, &root);
+		if (ret == 0) {
+			*key = least;
+			ret = scoutfs_btree_lookup(forest->blocks, root, key, val, val_len,
+						   NULL, NULL);
+			goto out;
+		}
+		if (ret != -ENOENT)
+			goto out;
+		/* deleted: look past it */
+		*key = least;
+		if (!scoutfs_key_inc(key) || scoutfs_key_compare(key, last) > 0) {
+			ret = -ENOENT;
+			goto out;
+		}
 	}
+out:
+	up_read(&forest->rwsem);
+	return ret;
 }

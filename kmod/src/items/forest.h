@@ -2,28 +2,49 @@
 #ifndef _SCOUTFS_ITEMS_FOREST_H_
 #define _SCOUTFS_ITEMS_FOREST_H_
 
+#include <linux/rwsem.h>
+
 #include "format/format.h"
 
 struct scoutfs_block_cache;
 
 /*
- * The filesystem's items as readers see them: the newest version of
- * each key across the fs tree and the mounts' log trees, deletions
- * hiding what they delete.  Until log trees exist the forest is just
- * the fs tree of the superblock read at mount.
+ * The filesystem's persistent items as readers see them: the newest
+ * version of each key across the fs tree and the mounts' log trees,
+ * deletions hiding what they delete (docs/format.md section 10).
+ *
+ * The roots come from the superblock read at mount and from the server
+ * (scoutfs_forest_set_roots()); the mount's own log tree is newer than
+ * any record of it, so it is set separately after each of its commits.
  */
 struct scoutfs_forest {
 	struct scoutfs_block_cache *blocks;
+	struct rw_semaphore rwsem;
 	struct scoutfs_btree_root fs_root;
+	struct scoutfs_btree_root *log_roots;	/* other log trees, not empty */
+	unsigned int nr_log_roots;
+	u64 own_rid;
+	u64 own_nr;				/* 0: no own log tree yet */
+	struct scoutfs_btree_root own_root;
 };
 
-void scoutfs_forest_init(struct scoutfs_forest *forest,
-			 struct scoutfs_block_cache *blocks,
-			 const struct scoutfs_super_block *super);
+int scoutfs_forest_init(struct scoutfs_forest *forest,
+			struct scoutfs_block_cache *blocks, u64 own_rid,
+			const struct scoutfs_super_block *super);
+void scoutfs_forest_destroy(struct scoutfs_forest *forest);
+
+/* read the log tree records in logs_root; the own tree's record is skipped */
+int scoutfs_forest_set_roots(struct scoutfs_forest *forest,
+			     const struct scoutfs_btree_root *fs_root,
+			     const struct scoutfs_btree_root *logs_root);
+/* the mount's own log tree as of its last commit */
+void scoutfs_forest_set_own(struct scoutfs_forest *forest, u64 nr,
+			    const struct scoutfs_btree_root *root);
 
 /*
- * Copy up to *val_len bytes of the key's value into val and set *val_len
- * to its length.  -ENOENT when the key doesn't exist.
+ * The newest version of a key: -ENOENT if it doesn't exist or is
+ * deleted.  Up to *val_len bytes of the value are copied to val and
+ * *val_len is set to its length.
  */
 int scoutfs_forest_lookup(struct scoutfs_forest *forest,
 			  const struct scoutfs_key *key, void *val,

@@ -14,12 +14,17 @@
  * is indexed; readers take their own.  Two readers missing the same
  * block may both read it; the second to insert drops its copy.
  *
- * (Writing blocks — copy-on-write dirtying and writeback at commit —
- * arrives with transactions.)
+ * Writing: blocks are never changed where they are.  A transaction
+ * makes new blocks at block numbers its allocator gives it
+ * (scoutfs_block_new()), changes them in place while they are dirty, and
+ * writes them all at commit (scoutfs_block_writer_write()).  A dirty
+ * block is held by its writer, so the shrinker never drops one.
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/wait.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
@@ -68,6 +73,7 @@ static struct scoutfs_block *block_alloc(u64 blkno)
 	blk->blkno = blkno;
 	refcount_set(&blk->refcount, 1);
 	INIT_LIST_HEAD(&blk->lru_entry);
+	INIT_LIST_HEAD(&blk->dirty_entry);
 	return blk;
 }
 
@@ -206,6 +212,179 @@ int scoutfs_block_read_ref(struct scoutfs_block_cache *bc,
 		lru_add(bc, blk);
 	}
 	*blk_ret = blk;
+	return 0;
+}
+
+int scoutfs_block_new(struct scoutfs_block_cache *bc,
+		      struct scoutfs_block_writer *wri, u64 blkno, u64 seq,
+		      u32 magic, struct scoutfs_block **blk_ret)
+{
+	struct scoutfs_block *blk;
+	struct scoutfs_block *old;
+
+	*blk_ret = NULL;
+	if (WARN_ON_ONCE(blkno < SCOUTFS_META_FIRST_BLKNO))
+		return -EIO;
+
+	blk = block_alloc(blkno);
+	if (!blk)
+		return -ENOMEM;
+	memset(blk->data, 0, SCOUTFS_META_BLOCK_SIZE);
+	scoutfs_block_hdr_init(blk->data, magic, bc->fsid, blkno, seq);
+	blk->seq = seq;
+	blk->magic = magic;
+	set_bit(SCOUTFS_BLOCK_DIRTY, &blk->flags);
+
+	/* the cache's reference; an older incarnation of blkno is dropped */
+	refcount_inc(&blk->refcount);
+	old = xa_store(&bc->blocks, blkno, blk, GFP_NOFS);
+	if (xa_is_err(old)) {
+		scoutfs_block_put(blk);
+		scoutfs_block_put(blk);
+		return xa_err(old);
+	}
+	if (old) {
+		spin_lock(&bc->lru_lock);
+		if (!list_empty(&old->lru_entry)) {
+			list_del_init(&old->lru_entry);
+			bc->nr_lru--;
+		}
+		spin_unlock(&bc->lru_lock);
+		/* a dirty block is only ever replaced after it's forgotten */
+		WARN_ON_ONCE(scoutfs_block_is_dirty(old));
+		scoutfs_block_put(old);
+	}
+	lru_add(bc, blk);
+
+	/* the writer's reference */
+	refcount_inc(&blk->refcount);
+	list_add_tail(&blk->dirty_entry, &wri->dirty);
+	wri->nr_dirty++;
+
+	*blk_ret = blk;
+	return 0;
+}
+
+struct scoutfs_block *scoutfs_block_lookup_dirty(struct scoutfs_block_cache *bc, u64 blkno)
+{
+	struct scoutfs_block *blk = lookup(bc, blkno);
+
+	if (blk && !scoutfs_block_is_dirty(blk)) {
+		scoutfs_block_put(blk);
+		blk = NULL;
+	}
+	return blk;
+}
+
+static void writer_drop(struct scoutfs_block_writer *wri, struct scoutfs_block *blk)
+{
+	list_del_init(&blk->dirty_entry);
+	wri->nr_dirty--;
+	clear_bit(SCOUTFS_BLOCK_DIRTY, &blk->flags);
+	scoutfs_block_put(blk);
+}
+
+void scoutfs_block_forget(struct scoutfs_block_cache *bc,
+			  struct scoutfs_block_writer *wri,
+			  struct scoutfs_block *blk)
+{
+	if (WARN_ON_ONCE(!scoutfs_block_is_dirty(blk)))
+		return;
+	block_evict(bc, blk);
+	writer_drop(wri, blk);
+}
+
+void scoutfs_block_writer_forget_all(struct scoutfs_block_cache *bc,
+				     struct scoutfs_block_writer *wri)
+{
+	struct scoutfs_block *blk;
+	struct scoutfs_block *tmp;
+
+	list_for_each_entry_safe(blk, tmp, &wri->dirty, dirty_entry) {
+		block_evict(bc, blk);
+		writer_drop(wri, blk);
+	}
+}
+
+/* the writes of one commit in flight */
+struct write_batch {
+	atomic_t pending;
+	blk_status_t status;
+	wait_queue_head_t waitq;
+};
+
+static void write_end_io(struct bio *bio)
+{
+	struct write_batch *wb = bio->bi_private;
+
+	if (bio->bi_status)
+		WRITE_ONCE(wb->status, bio->bi_status);
+	bio_put(bio);
+	if (atomic_dec_and_test(&wb->pending))
+		wake_up(&wb->waitq);
+}
+
+static int submit_block_write(struct scoutfs_block_cache *bc,
+			      struct scoutfs_block *blk, struct write_batch *wb)
+{
+	unsigned int nr = SCOUTFS_META_BLOCK_SIZE / PAGE_SIZE;
+	struct bio *bio;
+	unsigned int i;
+
+	bio = bio_alloc(bc->bdev, nr, REQ_OP_WRITE | REQ_META | REQ_SYNC, GFP_NOFS);
+	bio->bi_iter.bi_sector = (blk->blkno << SCOUTFS_META_BLOCK_SHIFT) >> SECTOR_SHIFT;
+	for (i = 0; i < nr; i++) {
+		if (bio_add_page(bio, data_page(blk->data, i * PAGE_SIZE), PAGE_SIZE, 0) !=
+		    PAGE_SIZE) {
+			bio_put(bio);
+			return -EIO;
+		}
+	}
+	bio->bi_private = wb;
+	bio->bi_end_io = write_end_io;
+	atomic_inc(&wb->pending);
+	submit_bio(bio);
+	return 0;
+}
+
+int scoutfs_block_writer_write(struct scoutfs_block_cache *bc,
+			       struct scoutfs_block_writer *wri)
+{
+	struct scoutfs_block *blk;
+	struct scoutfs_block *tmp;
+	struct write_batch wb;
+	struct blk_plug plug;
+	int ret = 0;
+
+	if (wri->nr_dirty == 0)
+		return 0;
+
+	atomic_set(&wb.pending, 1);
+	wb.status = BLK_STS_OK;
+	init_waitqueue_head(&wb.waitq);
+
+	blk_start_plug(&plug);
+	list_for_each_entry(blk, &wri->dirty, dirty_entry) {
+		scoutfs_block_set_crc(blk->data, SCOUTFS_META_BLOCK_SIZE);
+		ret = submit_block_write(bc, blk, &wb);
+		if (ret)
+			break;
+	}
+	blk_finish_plug(&plug);
+	if (!atomic_dec_and_test(&wb.pending))
+		wait_event(wb.waitq, atomic_read(&wb.pending) == 0);
+	if (ret == 0 && wb.status != BLK_STS_OK)
+		ret = blk_status_to_errno(wb.status);
+	if (ret == 0)
+		ret = blkdev_issue_flush(bc->bdev);
+	if (ret) {
+		pr_err("scoutfs %016llx: writing %lu metadata blocks failed (%d)\n",
+		       bc->fsid, wri->nr_dirty, ret);
+		return ret;
+	}
+
+	list_for_each_entry_safe(blk, tmp, &wri->dirty, dirty_entry)
+		writer_drop(wri, blk);
 	return 0;
 }
 

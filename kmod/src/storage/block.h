@@ -19,11 +19,36 @@ struct scoutfs_block {
 	unsigned long flags;	/* SCOUTFS_BLOCK_* bits for the layers above */
 	refcount_t refcount;
 	struct list_head lru_entry;
+	struct list_head dirty_entry;	/* on its writer's list while dirty */
 	void *data;
 };
 
 /* set by the btree layer once it has checked the block's btree structure */
 #define SCOUTFS_BLOCK_BTREE_CHECKED	0
+/* new in the current transaction of some writer: changed in place, not read */
+#define SCOUTFS_BLOCK_DIRTY		1
+
+/*
+ * The dirty blocks of one transaction.  Each transaction's writer (a
+ * mount's commit, the server's commit) owns its own; the blocks it
+ * holds were allocated in that transaction, so no two writers ever
+ * share one.  The caller serializes use of a writer.
+ */
+struct scoutfs_block_writer {
+	struct list_head dirty;
+	unsigned long nr_dirty;
+};
+
+static inline void scoutfs_block_writer_init(struct scoutfs_block_writer *wri)
+{
+	INIT_LIST_HEAD(&wri->dirty);
+	wri->nr_dirty = 0;
+}
+
+static inline bool scoutfs_block_is_dirty(const struct scoutfs_block *blk)
+{
+	return test_bit(SCOUTFS_BLOCK_DIRTY, &blk->flags);
+}
 
 void scoutfs_block_exit(void);
 
@@ -41,6 +66,37 @@ int scoutfs_block_read_ref(struct scoutfs_block_cache *bc,
 			   const struct scoutfs_block_ref *ref, u32 magic,
 			   struct scoutfs_block **blk_ret, int *result);
 void scoutfs_block_put(struct scoutfs_block *blk);
+
+/*
+ * A new dirty block at blkno, zeroed but for its header (magic, fsid,
+ * blkno, seq), held by the writer until it is written or forgotten.
+ * Any cached copy of an older incarnation of blkno is dropped.  Returns
+ * the block with a reference for the caller.
+ */
+int scoutfs_block_new(struct scoutfs_block_cache *bc,
+		      struct scoutfs_block_writer *wri, u64 blkno, u64 seq,
+		      u32 magic, struct scoutfs_block **blk_ret);
+
+/* the cached block at blkno if it is dirty (held), else NULL */
+struct scoutfs_block *scoutfs_block_lookup_dirty(struct scoutfs_block_cache *bc, u64 blkno);
+
+/* drop a dirty block that was freed in its own transaction: never written */
+void scoutfs_block_forget(struct scoutfs_block_cache *bc,
+			  struct scoutfs_block_writer *wri,
+			  struct scoutfs_block *blk);
+
+/*
+ * Write every dirty block of the writer (setting their crcs), wait for
+ * them and flush the device's cache, so that a superblock written after
+ * this can refer to them.  On success the blocks are clean cached
+ * blocks and the writer is empty.  On failure the writer keeps them.
+ */
+int scoutfs_block_writer_write(struct scoutfs_block_cache *bc,
+			       struct scoutfs_block_writer *wri);
+
+/* drop every dirty block of a transaction that won't be committed */
+void scoutfs_block_writer_forget_all(struct scoutfs_block_cache *bc,
+				     struct scoutfs_block_writer *wri);
 
 /* the filesystem the cache reads blocks of, for messages */
 u64 scoutfs_block_cache_fsid(struct scoutfs_block_cache *bc);

@@ -5,6 +5,8 @@
 #include "format/format.h"
 
 struct scoutfs_block_cache;
+struct scoutfs_btree_cow;
+struct scoutfs_meta_alloc;
 
 /*
  * Look up a key in one btree.  On success copies up to *val_len bytes
@@ -29,5 +31,21 @@ int scoutfs_btree_next(struct scoutfs_block_cache *bc,
 		       const struct scoutfs_btree_root *root,
 		       struct scoutfs_key *key, const struct scoutfs_key *last,
 		       void *val, unsigned int *val_len, u64 *seq, u8 *flags);
+
+/*
+ * Writing a tree in a transaction, blocks from its allocator: as
+ * format/btree_cow.h's insert/force/delete.  *root is updated.
+ */
+int scoutfs_btree_insert(struct scoutfs_meta_alloc *alloc, struct scoutfs_btree_root *root,
+			 const struct scoutfs_key *key, u64 seq, u8 flags,
+			 const void *val, unsigned int val_len);
+int scoutfs_btree_force(struct scoutfs_meta_alloc *alloc, struct scoutfs_btree_root *root,
+			const struct scoutfs_key *key, u64 seq, u8 flags,
+			const void *val, unsigned int val_len);
+int scoutfs_btree_delete(struct scoutfs_meta_alloc *alloc, struct scoutfs_btree_root *root,
+			 const struct scoutfs_key *key);
+
+/* the shared algorithm's context for a transaction (for format/alloc_extent.c) */
+void scoutfs_btree_txn_cow(struct scoutfs_btree_cow *cow, struct scoutfs_meta_alloc *alloc);
 
 #endif

@@ -132,3 +132,55 @@ out:
 		__free_page(page);
 	return ret;
 }
+
+int scoutfs_write_super(struct block_device *meta, struct scoutfs_super_block *super)
+{
+	struct page *page;
+	void *blk;
+	int ret;
+
+	page = alloc_page(GFP_NOFS);
+	if (!page)
+		return -ENOMEM;
+	blk = page_address(page);
+	memset(blk, 0, PAGE_SIZE);
+	le64_add_cpu(&super->hdr.seq, 1);
+	memcpy(blk, super, sizeof(*super));
+	scoutfs_block_set_crc(blk, SCOUTFS_SUPER_SIZE);
+	/* everything the superblock refers to was written before: flush it first */
+	ret = scoutfs_bio_page(meta, page, SCOUTFS_SUPER_OFFSET, SCOUTFS_SUPER_SIZE,
+			       REQ_OP_WRITE | REQ_SYNC | REQ_META | REQ_PREFLUSH | REQ_FUA);
+	__free_page(page);
+	if (ret)
+		pr_err("scoutfs %016llx: writing the superblock failed (%d)\n",
+		       le64_to_cpu(super->hdr.fsid), ret);
+	return ret;
+}
+
+int scoutfs_read_meta_super(struct block_device *meta, u64 fsid,
+			    struct scoutfs_super_block *super)
+{
+	struct page *page;
+	int result;
+	int ret;
+
+	page = alloc_page(GFP_NOFS);
+	if (!page)
+		return -ENOMEM;
+	ret = scoutfs_bio_page(meta, page, SCOUTFS_SUPER_OFFSET, SCOUTFS_SUPER_SIZE,
+			       REQ_OP_READ | REQ_META);
+	if (ret == 0) {
+		result = scoutfs_block_verify(page_address(page), SCOUTFS_SUPER_SIZE,
+					      SCOUTFS_BLOCK_MAGIC_SUPER, fsid,
+					      SCOUTFS_SUPER_BLKNO, 0);
+		if (result != SCOUTFS_BLOCK_OK) {
+			pr_err("scoutfs %016llx: metadata superblock: %s\n", fsid,
+			       scoutfs_block_result_str(result));
+			ret = -EIO;
+		} else {
+			memcpy(super, page_address(page), sizeof(*super));
+		}
+	}
+	__free_page(page);
+	return ret;
+}

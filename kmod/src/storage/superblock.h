@@ -19,4 +19,14 @@ struct block_device;
 int scoutfs_read_supers(struct block_device *meta, struct block_device *data,
 			struct scoutfs_super_block *super, char *why);
 
+/* reread the metadata device's superblock of a mounted filesystem */
+int scoutfs_read_meta_super(struct block_device *meta, u64 fsid,
+			    struct scoutfs_super_block *super);
+
+/*
+ * Write the metadata device's superblock durably (after a cache flush,
+ * with FUA), advancing its header seq.  Only the server does this.
+ */
+int scoutfs_write_super(struct block_device *meta, struct scoutfs_super_block *super);
+
 #endif

@@ -2,13 +2,21 @@
 /*
  * Directories: lookup by name through DIRENT items (keyed by the name's
  * hash) and readdir through READDIR items (keyed by a position that is
- * stable while other entries come and go).
+ * stable while other entries come and go).  Each entry is three items
+ * with the same value (docs/format.md section 11): DIRENT, READDIR and
+ * the target's LINK_BACKREF.  A directory's i_size is the total length
+ * of its entries' names, so it is empty when its size is 0.
+ *
+ * Every operation that changes the namespace runs in one transaction
+ * hold, so its items (entries, inodes, orphans) commit together.
  */
 #include <linux/fs.h>
+#include <linux/namei.h>
 #include <linux/slab.h>
 
 #include "format/key.h"
-#include "items/forest.h"
+#include "items/item.h"
+#include "items/trans.h"
 #include "vfs/dir.h"
 #include "vfs/inode.h"
 #include "vfs/mount.h"
@@ -21,12 +29,18 @@ static unsigned int dirent_name_len(unsigned int val_len)
 	       val_len - sizeof(struct scoutfs_dirent) : 0;
 }
 
-static struct dentry *scoutfs_lookup(struct inode *dir, struct dentry *dentry,
-				     unsigned int flags)
+/* an entry found by name */
+struct entry {
+	u64 ino;
+	u64 hash;
+	u64 pos;
+	u8 type;
+};
+
+/* find name in dir: 0 and *ent, -ENOENT, or an error */
+static int find_entry(struct scoutfs_mount *mnt, struct inode *dir, const struct qstr *name,
+		      struct entry *ent)
 {
-	struct scoutfs_mount *mnt = SCOUTFS_MNT(dir->i_sb);
-	const struct qstr *name = &dentry->d_name;
-	struct inode *inode = NULL;
 	struct scoutfs_dirent *dent;
 	struct scoutfs_key key, last;
 	unsigned int len;
@@ -34,11 +48,10 @@ static struct dentry *scoutfs_lookup(struct inode *dir, struct dentry *dentry,
 	int ret;
 
 	if (name->len > SCOUTFS_NAME_LEN)
-		return ERR_PTR(-ENAMETOOLONG);
-
+		return -ENAMETOOLONG;
 	dent = kmalloc(DIRENT_MAX_LEN, GFP_NOFS);
 	if (!dent)
-		return ERR_PTR(-ENOMEM);
+		return -ENOMEM;
 
 	/* every entry whose name has this hash, in position order */
 	hash = scoutfs_name_hash(name->name, name->len);
@@ -47,12 +60,15 @@ static struct dentry *scoutfs_lookup(struct inode *dir, struct dentry *dentry,
 			U64_MAX, U8_MAX);
 	for (;;) {
 		len = DIRENT_MAX_LEN;
-		ret = scoutfs_forest_next(&mnt->forest, &key, &last, dent, &len);
+		ret = scoutfs_item_next(mnt->items, &key, &last, dent, &len);
 		if (ret)
 			break;
 		if (dirent_name_len(len) == name->len &&
 		    memcmp(dent->name, name->name, name->len) == 0) {
-			inode = scoutfs_iget(dir->i_sb, le64_to_cpu(dent->ino));
+			ent->ino = le64_to_cpu(dent->ino);
+			ent->hash = hash;
+			ent->pos = le64_to_cpu(key.sk_third);
+			ent->type = dent->type;
 			break;
 		}
 		if (!scoutfs_key_inc(&key)) {
@@ -61,8 +77,21 @@ static struct dentry *scoutfs_lookup(struct inode *dir, struct dentry *dentry,
 		}
 	}
 	kfree(dent);
+	return ret;
+}
 
-	if (ret && ret != -ENOENT)
+static struct dentry *scoutfs_lookup(struct inode *dir, struct dentry *dentry,
+				     unsigned int flags)
+{
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(dir->i_sb);
+	struct inode *inode = NULL;
+	struct entry ent;
+	int ret;
+
+	ret = find_entry(mnt, dir, &dentry->d_name, &ent);
+	if (ret == 0)
+		inode = scoutfs_iget(dir->i_sb, ent.ino);
+	else if (ret != -ENOENT)
 		return ERR_PTR(ret);
 	return d_splice_alias(inode, dentry);
 }
@@ -89,7 +118,7 @@ static int scoutfs_readdir(struct file *file, struct dir_context *ctx)
 			U64_MAX, U64_MAX, U8_MAX);
 	for (;;) {
 		len = DIRENT_MAX_LEN;
-		ret = scoutfs_forest_next(&mnt->forest, &key, &last, dent, &len);
+		ret = scoutfs_item_next(mnt->items, &key, &last, dent, &len);
 		if (ret == -ENOENT) {
 			ret = 0;
 			break;
@@ -108,12 +137,333 @@ static int scoutfs_readdir(struct file *file, struct dir_context *ctx)
 	return ret;
 }
 
+static u8 dentry_type(umode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO: return SCOUTFS_DT_FIFO;
+	case S_IFCHR: return SCOUTFS_DT_CHR;
+	case S_IFDIR: return SCOUTFS_DT_DIR;
+	case S_IFBLK: return SCOUTFS_DT_BLK;
+	case S_IFLNK: return SCOUTFS_DT_LNK;
+	case S_IFSOCK: return SCOUTFS_DT_SOCK;
+	default: return SCOUTFS_DT_REG;
+	}
+}
+
+/* the three items of an entry: DIRENT, READDIR, LINK_BACKREF */
+static void entry_keys(struct scoutfs_key keys[3], u64 dir, u64 hash, u64 pos, u64 ino)
+{
+	scoutfs_key_set(&keys[0], SCOUTFS_FS_ZONE, dir, SCOUTFS_DIRENT_TYPE, hash, pos, 0);
+	scoutfs_key_set(&keys[1], SCOUTFS_FS_ZONE, dir, SCOUTFS_READDIR_TYPE, pos, 0, 0);
+	scoutfs_key_set(&keys[2], SCOUTFS_FS_ZONE, ino, SCOUTFS_LINK_BACKREF_TYPE, dir, pos, 0);
+}
+
+/* add an entry for inode at dir's next position, updating dir's size and times */
+static int add_entry(struct scoutfs_mount *mnt, struct inode *dir, const struct qstr *name,
+		     struct inode *inode)
+{
+	struct scoutfs_inode_info *sdir = SCOUTFS_I(dir);
+	struct scoutfs_dirent *dent;
+	struct scoutfs_key keys[3];
+	u64 hash = scoutfs_name_hash(name->name, name->len);
+	u64 pos = sdir->next_readdir_pos++;
+	unsigned int len = sizeof(*dent) + name->len;
+	int ret = 0;
+	int i;
+
+	dent = kzalloc(len, GFP_NOFS);
+	if (!dent)
+		return -ENOMEM;
+	dent->ino = cpu_to_le64(inode->i_ino);
+	dent->hash = cpu_to_le64(hash);
+	dent->pos = cpu_to_le64(pos);
+	dent->type = dentry_type(inode->i_mode);
+	memcpy(dent->name, name->name, name->len);
+
+	entry_keys(keys, dir->i_ino, hash, pos, inode->i_ino);
+	for (i = 0; i < 3 && ret == 0; i++)
+		ret = scoutfs_item_create(mnt->items, &keys[i], dent, len);
+	kfree(dent);
+	if (ret)
+		return ret;
+
+	i_size_write(dir, i_size_read(dir) + name->len);
+	inode_set_mtime_to_ts(dir, inode_set_ctime_current(dir));
+	return 0;
+}
+
+static int del_entry(struct scoutfs_mount *mnt, struct inode *dir, const struct qstr *name,
+		     const struct entry *ent)
+{
+	struct scoutfs_key keys[3];
+	int ret = 0;
+	int i;
+
+	entry_keys(keys, dir->i_ino, ent->hash, ent->pos, ent->ino);
+	for (i = 0; i < 3 && ret == 0; i++)
+		ret = scoutfs_item_delete(mnt->items, &keys[i]);
+	if (ret == -ENOENT) {
+		pr_err_ratelimited("scoutfs %016llx: directory %lu: entry for inode %llu at pos %llu is missing items\n",
+				   le64_to_cpu(mnt->super->hdr.fsid), dir->i_ino, ent->ino,
+				   ent->pos);
+		ret = -EIO;
+	}
+	if (ret)
+		return ret;
+	i_size_write(dir, i_size_read(dir) - name->len);
+	inode_set_mtime_to_ts(dir, inode_set_ctime_current(dir));
+	return 0;
+}
+
+/* an inode without links lives on until evicted; the orphan item says so */
+static int drop_link(struct scoutfs_mount *mnt, struct inode *inode)
+{
+	struct scoutfs_key key;
+	int ret = 0;
+
+	if (S_ISDIR(inode->i_mode))
+		clear_nlink(inode);
+	else
+		drop_nlink(inode);
+	inode_set_ctime_current(inode);
+	if (inode->i_nlink == 0) {
+		scoutfs_key_set(&key, SCOUTFS_ORPHAN_ZONE, inode->i_ino, SCOUTFS_ORPHAN_TYPE,
+				0, 0, 0);
+		ret = scoutfs_item_force(mnt->items, &key, NULL, 0);
+	}
+	return ret ?: scoutfs_inode_write(inode);
+}
+
+static int check_name(const struct dentry *dentry)
+{
+	return dentry->d_name.len > SCOUTFS_NAME_LEN ? -ENAMETOOLONG : 0;
+}
+
+/* create, mkdir, mknod and symlink: a new inode linked at dentry */
+static int make_node(KC_VFS_IDMAP *idmap, struct inode *dir, struct dentry *dentry,
+		     umode_t mode, dev_t rdev, const char *symname)
+{
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(dir->i_sb);
+	unsigned int symlen = symname ? strlen(symname) : 0;
+	struct scoutfs_key key;
+	struct inode *inode;
+	int ret;
+
+	ret = check_name(dentry);
+	if (ret)
+		return ret;
+	if (symname && symlen >= SCOUTFS_SYMLINK_MAX_SIZE)
+		return -ENAMETOOLONG;
+
+	ret = scoutfs_trans_hold(mnt->trans);
+	if (ret)
+		return ret;
+	inode = scoutfs_new_inode(idmap, dir, mode, rdev);
+	if (IS_ERR(inode)) {
+		ret = PTR_ERR(inode);
+		goto out;
+	}
+	if (symname) {
+		scoutfs_key_set(&key, SCOUTFS_FS_ZONE, inode->i_ino, SCOUTFS_SYMLINK_TYPE, 0, 0, 0);
+		ret = scoutfs_item_create(mnt->items, &key, symname, symlen);
+		i_size_write(inode, symlen);
+		if (ret == 0)
+			ret = scoutfs_inode_write(inode);
+	}
+	if (ret == 0)
+		ret = add_entry(mnt, dir, &dentry->d_name, inode);
+	if (ret == 0 && S_ISDIR(mode))
+		inc_nlink(dir);
+	if (ret == 0)
+		ret = scoutfs_inode_write(dir);
+	if (ret) {
+		/* the items of a half made inode go with it when it's evicted */
+		clear_nlink(inode);
+		unlock_new_inode(inode);
+		scoutfs_trans_release(mnt->trans);
+		iput(inode);
+		return ret;
+	}
+	d_instantiate_new(dentry, inode);
+out:
+	scoutfs_trans_release(mnt->trans);
+	return ret;
+}
+
+static int scoutfs_create(KC_VFS_IDMAP *idmap, struct inode *dir, struct dentry *dentry,
+			  umode_t mode, bool excl)
+{
+	return make_node(idmap, dir, dentry, mode | S_IFREG, 0, NULL);
+}
+
+static int scoutfs_mkdir(KC_VFS_IDMAP *idmap, struct inode *dir, struct dentry *dentry,
+			 umode_t mode)
+{
+	return make_node(idmap, dir, dentry, mode | S_IFDIR, 0, NULL);
+}
+
+static int scoutfs_mknod(KC_VFS_IDMAP *idmap, struct inode *dir, struct dentry *dentry,
+			 umode_t mode, dev_t rdev)
+{
+	return make_node(idmap, dir, dentry, mode, rdev, NULL);
+}
+
+static int scoutfs_symlink(KC_VFS_IDMAP *idmap, struct inode *dir, struct dentry *dentry,
+			   const char *symname)
+{
+	return make_node(idmap, dir, dentry, S_IFLNK | 0777, 0, symname);
+}
+
+static int scoutfs_link(struct dentry *old_dentry, struct inode *dir, struct dentry *dentry)
+{
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(dir->i_sb);
+	struct inode *inode = d_inode(old_dentry);
+	struct scoutfs_key key;
+	int ret;
+
+	ret = check_name(dentry);
+	if (ret)
+		return ret;
+	if (inode->i_nlink >= SCOUTFS_LINK_MAX)
+		return -EMLINK;
+
+	ret = scoutfs_trans_hold(mnt->trans);
+	if (ret)
+		return ret;
+	ret = add_entry(mnt, dir, &dentry->d_name, inode);
+	if (ret == 0 && inode->i_nlink == 0) {
+		/* linking an O_TMPFILE inode: no longer an orphan */
+		scoutfs_key_set(&key, SCOUTFS_ORPHAN_ZONE, inode->i_ino, SCOUTFS_ORPHAN_TYPE,
+				0, 0, 0);
+		ret = scoutfs_item_delete_force(mnt->items, &key);
+	}
+	if (ret == 0) {
+		inc_nlink(inode);
+		inode_set_ctime_current(inode);
+		ret = scoutfs_inode_write(inode) ?: scoutfs_inode_write(dir);
+	}
+	if (ret == 0) {
+		ihold(inode);
+		d_instantiate(dentry, inode);
+	}
+	scoutfs_trans_release(mnt->trans);
+	return ret;
+}
+
+static int remove_entry(struct inode *dir, struct dentry *dentry, bool is_dir)
+{
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(dir->i_sb);
+	struct inode *inode = d_inode(dentry);
+	struct entry ent;
+	int ret;
+
+	if (is_dir && i_size_read(inode) != 0)
+		return -ENOTEMPTY;
+
+	ret = scoutfs_trans_hold(mnt->trans);
+	if (ret)
+		return ret;
+	ret = find_entry(mnt, dir, &dentry->d_name, &ent);
+	if (ret == 0 && ent.ino != inode->i_ino)
+		ret = -ESTALE;
+	if (ret == 0)
+		ret = del_entry(mnt, dir, &dentry->d_name, &ent);
+	if (ret == 0) {
+		if (is_dir)
+			drop_nlink(dir);
+		ret = drop_link(mnt, inode) ?: scoutfs_inode_write(dir);
+	}
+	scoutfs_trans_release(mnt->trans);
+	return ret;
+}
+
+static int scoutfs_unlink(struct inode *dir, struct dentry *dentry)
+{
+	return remove_entry(dir, dentry, false);
+}
+
+static int scoutfs_rmdir(struct inode *dir, struct dentry *dentry)
+{
+	return remove_entry(dir, dentry, true);
+}
+
+static int scoutfs_rename(KC_VFS_IDMAP *idmap, struct inode *old_dir,
+			  struct dentry *old_dentry, struct inode *new_dir,
+			  struct dentry *new_dentry, unsigned int flags)
+{
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(old_dir->i_sb);
+	struct inode *inode = d_inode(old_dentry);
+	struct inode *target = d_inode(new_dentry);
+	bool is_dir = S_ISDIR(inode->i_mode);
+	struct entry old_ent;
+	struct entry new_ent;
+	int ret;
+
+	if (flags & ~RENAME_NOREPLACE)
+		return -EINVAL;
+	ret = check_name(new_dentry);
+	if (ret)
+		return ret;
+	if (target && S_ISDIR(target->i_mode) && i_size_read(target) != 0)
+		return -ENOTEMPTY;
+
+	ret = scoutfs_trans_hold(mnt->trans);
+	if (ret)
+		return ret;
+	ret = find_entry(mnt, old_dir, &old_dentry->d_name, &old_ent);
+	if (ret == 0 && old_ent.ino != inode->i_ino)
+		ret = -ESTALE;
+	if (ret)
+		goto out;
+
+	if (target) {
+		ret = find_entry(mnt, new_dir, &new_dentry->d_name, &new_ent);
+		if (ret == 0 && new_ent.ino != target->i_ino)
+			ret = -ESTALE;
+		if (ret == 0)
+			ret = del_entry(mnt, new_dir, &new_dentry->d_name, &new_ent);
+		if (ret == 0 && S_ISDIR(target->i_mode))
+			drop_nlink(new_dir);
+		if (ret == 0)
+			ret = drop_link(mnt, target);
+		if (ret)
+			goto out;
+	}
+
+	ret = del_entry(mnt, old_dir, &old_dentry->d_name, &old_ent) ?:
+	      add_entry(mnt, new_dir, &new_dentry->d_name, inode);
+	if (ret)
+		goto out;
+	if (is_dir && old_dir != new_dir) {
+		drop_nlink(old_dir);
+		inc_nlink(new_dir);
+	}
+	inode_set_ctime_current(inode);
+	ret = scoutfs_inode_write(inode) ?: scoutfs_inode_write(old_dir);
+	if (ret == 0 && new_dir != old_dir)
+		ret = scoutfs_inode_write(new_dir);
+out:
+	scoutfs_trans_release(mnt->trans);
+	return ret;
+}
+
 const struct inode_operations scoutfs_dir_iops = {
 	.lookup = scoutfs_lookup,
+	.create = scoutfs_create,
+	.mkdir = scoutfs_mkdir,
+	.mknod = scoutfs_mknod,
+	.symlink = scoutfs_symlink,
+	.link = scoutfs_link,
+	.unlink = scoutfs_unlink,
+	.rmdir = scoutfs_rmdir,
+	.rename = scoutfs_rename,
+	.setattr = scoutfs_setattr,
+	.getattr = scoutfs_getattr,
 };
 
 const struct file_operations scoutfs_dir_fops = {
 	.llseek = generic_file_llseek,
 	.read = generic_read_dir,
 	.iterate_shared = scoutfs_readdir,
+	.fsync = scoutfs_fsync,
 };

@@ -3,15 +3,19 @@
  * Inodes: the VFS inode cache backed by INODE items.
  *
  * An inode is read from its item the first time it is wanted and stays
- * cached until the VFS evicts it.  (Without cluster locks yet, nothing
- * invalidates a cached inode; mounts are read-only until they exist.)
+ * cached until the VFS evicts it.  Every change to an inode is written
+ * to its item, in the transaction of the operation that made it, along
+ * with the meta_seq index item that archive agents walk.  (Without
+ * cluster locks yet, nothing invalidates a cached inode.)
  */
 #include <linux/fs.h>
 #include <linux/slab.h>
 
 #include "kcompat.h"
 #include "format/key.h"
-#include "items/forest.h"
+#include "cluster/cluster.h"
+#include "items/item.h"
+#include "items/trans.h"
 #include "vfs/dir.h"
 #include "vfs/inode.h"
 #include "vfs/mount.h"
@@ -54,6 +58,9 @@ void scoutfs_free_inode(struct inode *inode)
 	kmem_cache_free(scoutfs_inode_cachep, SCOUTFS_I(inode));
 }
 
+static const struct inode_operations scoutfs_file_iops;
+static const struct file_operations scoutfs_file_fops;
+
 static void set_ops(struct inode *inode)
 {
 	switch (inode->i_mode & S_IFMT) {
@@ -62,10 +69,14 @@ static void set_ops(struct inode *inode)
 		inode->i_fop = &scoutfs_dir_fops;
 		break;
 	case S_IFREG:
+		inode->i_op = &scoutfs_file_iops;
+		inode->i_fop = &scoutfs_file_fops;
+		break;
 	case S_IFLNK:
-		/* file data and symlink targets arrive with the write path */
+		inode->i_op = &scoutfs_symlink_iops;
 		break;
 	default:
+		inode->i_op = &scoutfs_special_iops;
 		init_special_inode(inode, inode->i_mode, inode->i_rdev);
 		break;
 	}
@@ -108,6 +119,8 @@ static void load_inode(struct inode *inode, const struct scoutfs_inode *sinode)
 	si->next_readdir_pos = le64_to_cpu(sinode->next_readdir_pos);
 	si->next_xattr_id = le64_to_cpu(sinode->next_xattr_id);
 	si->flags = le64_to_cpu(sinode->flags);
+	si->crtime.tv_sec = le64_to_cpu(sinode->crtime.sec);
+	si->crtime.tv_nsec = le32_to_cpu(sinode->crtime.nsec);
 	set_ops(inode);
 }
 
@@ -132,7 +145,7 @@ struct inode *scoutfs_iget(struct super_block *sb, u64 ino)
 		goto fail;
 	}
 	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, ino, SCOUTFS_INODE_TYPE, 0, 0, 0);
-	ret = scoutfs_forest_lookup(&mnt->forest, &key, sinode, &len);
+	ret = scoutfs_item_lookup(mnt->items, &key, sinode, &len);
 	if (ret == 0 && len != sizeof(*sinode))
 		ret = -EIO;
 	if (ret == 0)
@@ -152,3 +165,309 @@ fail:
 	iget_failed(inode);
 	return ERR_PTR(ret);
 }
+
+static void store_time(struct scoutfs_timespec *st, struct timespec64 ts)
+{
+	st->sec = cpu_to_le64(ts.tv_sec);
+	st->nsec = cpu_to_le32(ts.tv_nsec);
+	memset(st->__pad, 0, sizeof(st->__pad));
+}
+
+static void store_inode(struct scoutfs_inode *sinode, struct inode *inode)
+{
+	struct scoutfs_inode_info *si = SCOUTFS_I(inode);
+
+	memset(sinode, 0, sizeof(*sinode));
+	sinode->size = cpu_to_le64(i_size_read(inode));
+	sinode->meta_seq = cpu_to_le64(si->meta_seq);
+	sinode->data_seq = cpu_to_le64(si->data_seq);
+	sinode->data_version = cpu_to_le64(si->data_version);
+	sinode->online_blocks = cpu_to_le64(si->online_blocks);
+	sinode->offline_blocks = cpu_to_le64(si->offline_blocks);
+	sinode->next_readdir_pos = cpu_to_le64(si->next_readdir_pos);
+	sinode->next_xattr_id = cpu_to_le64(si->next_xattr_id);
+	sinode->flags = cpu_to_le64(si->flags);
+	sinode->nlink = cpu_to_le32(inode->i_nlink);
+	sinode->uid = cpu_to_le32(i_uid_read(inode));
+	sinode->gid = cpu_to_le32(i_gid_read(inode));
+	sinode->mode = cpu_to_le32(inode->i_mode);
+	sinode->rdev = cpu_to_le64(huge_encode_dev(inode->i_rdev));
+	store_time(&sinode->atime, inode_get_atime(inode));
+	store_time(&sinode->mtime, inode_get_mtime(inode));
+	store_time(&sinode->ctime, inode_get_ctime(inode));
+	store_time(&sinode->crtime, si->crtime);
+}
+
+static void index_key(struct scoutfs_key *key, u8 type, u64 seq, u64 ino)
+{
+	scoutfs_key_set(key, SCOUTFS_INODE_INDEX_ZONE, 0, type, seq, ino, 0);
+}
+
+/* move an inode's index item from its old seq to the new one */
+static int move_index(struct scoutfs_mount *mnt, u8 type, u64 ino, u64 old, u64 new)
+{
+	struct scoutfs_key key;
+	int ret;
+
+	if (old == new)
+		return 0;
+	index_key(&key, type, new, ino);
+	ret = scoutfs_item_force(mnt->items, &key, NULL, 0);
+	if (ret == 0 && old != 0) {
+		index_key(&key, type, old, ino);
+		ret = scoutfs_item_delete_force(mnt->items, &key);
+	}
+	return ret;
+}
+
+int scoutfs_inode_write(struct inode *inode)
+{
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
+	struct scoutfs_inode_info *si = SCOUTFS_I(inode);
+	u64 seq = scoutfs_trans_seq(mnt->trans);
+	struct scoutfs_inode sinode;
+	struct scoutfs_key key;
+	int ret;
+
+	/* the meta_seq index lists the inodes each transaction changed */
+	ret = move_index(mnt, SCOUTFS_INODE_INDEX_META_SEQ_TYPE, inode->i_ino, si->meta_seq, seq);
+	if (ret)
+		return ret;
+	si->meta_seq = seq;
+	store_inode(&sinode, inode);
+	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, inode->i_ino, SCOUTFS_INODE_TYPE, 0, 0, 0);
+	return scoutfs_item_force(mnt->items, &key, &sinode, sizeof(sinode));
+}
+
+/* an inode number never used before, from the mount's range */
+static int alloc_ino(struct scoutfs_mount *mnt, u64 *ino)
+{
+	u64 first, nr;
+	int ret = 0;
+
+	mutex_lock(&mnt->ino_mutex);
+	if (mnt->next_ino == mnt->end_ino) {
+		ret = scoutfs_cluster_alloc_inodes(mnt->cluster, 1024, &first, &nr);
+		if (ret == 0) {
+			mnt->next_ino = first;
+			mnt->end_ino = first + nr;
+		}
+	}
+	if (ret == 0)
+		*ino = mnt->next_ino++;
+	mutex_unlock(&mnt->ino_mutex);
+	return ret;
+}
+
+struct inode *scoutfs_new_inode(KC_VFS_IDMAP *idmap, struct inode *dir, umode_t mode,
+				dev_t rdev)
+{
+	struct super_block *sb = dir->i_sb;
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(sb);
+	struct scoutfs_inode_info *si;
+	struct inode *inode;
+	struct timespec64 now;
+	u64 seq = scoutfs_trans_seq(mnt->trans);
+	u64 ino;
+	int ret;
+
+	ret = alloc_ino(mnt, &ino);
+	if (ret)
+		return ERR_PTR(ret);
+
+	inode = new_inode(sb);
+	if (!inode)
+		return ERR_PTR(-ENOMEM);
+	si = SCOUTFS_I(inode);
+	inode->i_ino = ino;
+	inode_init_owner(idmap, inode, dir, mode);
+	inode->i_rdev = rdev;
+	set_nlink(inode, S_ISDIR(mode) ? 2 : 1);
+	now = current_time(inode);
+	inode_set_atime_to_ts(inode, now);
+	inode_set_mtime_to_ts(inode, now);
+	inode_set_ctime_to_ts(inode, now);
+	si->crtime = now;
+	si->meta_seq = 0;
+	si->data_seq = seq;
+	si->data_version = 0;
+	si->online_blocks = 0;
+	si->offline_blocks = 0;
+	si->next_readdir_pos = SCOUTFS_FIRST_READDIR_POS;
+	si->next_xattr_id = 1;
+	si->flags = 0;
+	set_ops(inode);
+
+	ret = move_index(mnt, SCOUTFS_INODE_INDEX_DATA_SEQ_TYPE, ino, 0, seq) ?:
+	      scoutfs_inode_write(inode);
+	if (ret)
+		goto fail;
+	ret = insert_inode_locked(inode);
+	if (ret)
+		goto fail;
+	return inode;
+fail:
+	make_bad_inode(inode);
+	iput(inode);
+	return ERR_PTR(ret);
+}
+
+/* remove every item of an inode that's gone: no links, no users */
+static int delete_inode_items(struct inode *inode)
+{
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
+	struct scoutfs_inode_info *si = SCOUTFS_I(inode);
+	struct scoutfs_key key;
+	struct scoutfs_key last;
+	int ret;
+
+	index_key(&key, SCOUTFS_INODE_INDEX_META_SEQ_TYPE, si->meta_seq, inode->i_ino);
+	ret = scoutfs_item_delete_force(mnt->items, &key);
+	index_key(&key, SCOUTFS_INODE_INDEX_DATA_SEQ_TYPE, si->data_seq, inode->i_ino);
+	if (ret == 0)
+		ret = scoutfs_item_delete_force(mnt->items, &key);
+	scoutfs_key_set(&key, SCOUTFS_ORPHAN_ZONE, inode->i_ino, SCOUTFS_ORPHAN_TYPE, 0, 0, 0);
+	if (ret == 0)
+		ret = scoutfs_item_delete(mnt->items, &key);
+	if (ret == -ENOENT)
+		ret = 0;
+
+	/* the inode's own items: the inode, symlink parts, ... */
+	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, inode->i_ino, 0, 0, 0, 0);
+	scoutfs_key_set(&last, SCOUTFS_FS_ZONE, inode->i_ino, U8_MAX, U64_MAX, U64_MAX, U8_MAX);
+	while (ret == 0) {
+		ret = scoutfs_item_next(mnt->items, &key, &last, NULL, NULL);
+		if (ret == 0)
+			ret = scoutfs_item_delete_force(mnt->items, &key);
+	}
+	return ret == -ENOENT ? 0 : ret;
+}
+
+void scoutfs_evict_inode(struct inode *inode)
+{
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
+	int ret;
+
+	truncate_inode_pages_final(&inode->i_data);
+	if (inode->i_nlink == 0 && !is_bad_inode(inode)) {
+		ret = scoutfs_trans_hold(mnt->trans);
+		if (ret == 0) {
+			ret = delete_inode_items(inode);
+			scoutfs_trans_release(mnt->trans);
+		}
+		if (ret)
+			pr_err_ratelimited("scoutfs %016llx: inode %lu: deleting its items failed (%d); its orphan item keeps it for recovery\n",
+					   le64_to_cpu(mnt->super->hdr.fsid), inode->i_ino, ret);
+	}
+	clear_inode(inode);
+}
+
+/* the VFS changed an inode outside our operations (atime, ...) */
+void scoutfs_dirty_inode(struct inode *inode, int flags)
+{
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
+	int ret;
+
+	ret = scoutfs_trans_hold(mnt->trans);
+	if (ret == 0) {
+		ret = scoutfs_inode_write(inode);
+		scoutfs_trans_release(mnt->trans);
+	}
+	if (ret)
+		pr_err_ratelimited("scoutfs %016llx: inode %lu: updating its item failed (%d)\n",
+				   le64_to_cpu(mnt->super->hdr.fsid), inode->i_ino, ret);
+}
+
+int scoutfs_setattr(KC_VFS_IDMAP *idmap, struct dentry *dentry, struct iattr *attr)
+{
+	struct inode *inode = d_inode(dentry);
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
+	int ret;
+
+	ret = setattr_prepare(idmap, dentry, attr);
+	if (ret)
+		return ret;
+	/* file sizes change with file data (not yet): only directories' stay */
+	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size != i_size_read(inode))
+		return -EOPNOTSUPP;
+
+	ret = scoutfs_trans_hold(mnt->trans);
+	if (ret)
+		return ret;
+	setattr_copy(idmap, inode, attr);
+	ret = scoutfs_inode_write(inode);
+	scoutfs_trans_release(mnt->trans);
+	return ret;
+}
+
+int scoutfs_getattr(KC_VFS_IDMAP *idmap, const struct path *path, struct kstat *stat,
+		    u32 request_mask, unsigned int query_flags)
+{
+	struct inode *inode = d_inode(path->dentry);
+
+	kc_generic_fillattr(idmap, request_mask, inode, stat);
+	stat->result_mask |= STATX_BTIME;
+	stat->btime = SCOUTFS_I(inode)->crtime;
+	return 0;
+}
+
+static const char *scoutfs_get_link(struct dentry *dentry, struct inode *inode,
+				    struct delayed_call *done)
+{
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
+	unsigned int len = SCOUTFS_SYMLINK_MAX_SIZE - 1;
+	struct scoutfs_key key;
+	char *target;
+	int ret;
+
+	/* reading items may sleep */
+	if (!dentry)
+		return ERR_PTR(-ECHILD);
+	target = kmalloc(SCOUTFS_SYMLINK_MAX_SIZE, GFP_NOFS);
+	if (!target)
+		return ERR_PTR(-ENOMEM);
+	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, inode->i_ino, SCOUTFS_SYMLINK_TYPE, 0, 0, 0);
+	ret = scoutfs_item_lookup(mnt->items, &key, target, &len);
+	if (ret == 0 && (len != i_size_read(inode) || len >= SCOUTFS_SYMLINK_MAX_SIZE))
+		ret = -EIO;
+	if (ret) {
+		kfree(target);
+		if (ret == -ENOENT || ret == -EIO) {
+			pr_err_ratelimited("scoutfs %016llx: symlink %lu: target item missing or damaged\n",
+					   le64_to_cpu(mnt->super->hdr.fsid), inode->i_ino);
+			ret = -EIO;
+		}
+		return ERR_PTR(ret);
+	}
+	target[len] = '\0';
+	set_delayed_call(done, kfree_link, target);
+	return target;
+}
+
+/* commit the transaction: a file's changes are the mount's changes */
+int scoutfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	return scoutfs_trans_sync(SCOUTFS_MNT(file_inode(file)->i_sb)->trans, true);
+}
+
+const struct inode_operations scoutfs_symlink_iops = {
+	.get_link = scoutfs_get_link,
+	.setattr = scoutfs_setattr,
+	.getattr = scoutfs_getattr,
+};
+
+const struct inode_operations scoutfs_special_iops = {
+	.setattr = scoutfs_setattr,
+	.getattr = scoutfs_getattr,
+};
+
+/* regular files until file data arrives: attributes, no contents */
+static const struct inode_operations scoutfs_file_iops = {
+	.setattr = scoutfs_setattr,
+	.getattr = scoutfs_getattr,
+};
+
+static const struct file_operations scoutfs_file_fops = {
+	.llseek = generic_file_llseek,
+	.fsync = scoutfs_fsync,
+};

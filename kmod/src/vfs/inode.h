@@ -4,6 +4,8 @@
 
 #include <linux/fs.h>
 
+#include "kcompat.h"
+
 /* the scoutfs fields of an inode that the VFS inode doesn't hold */
 struct scoutfs_inode_info {
 	u64 meta_seq;
@@ -14,6 +16,7 @@ struct scoutfs_inode_info {
 	u64 next_readdir_pos;
 	u64 next_xattr_id;
 	u64 flags;
+	struct timespec64 crtime;
 	struct inode vfs_inode;
 };
 
@@ -30,5 +33,29 @@ void scoutfs_free_inode(struct inode *inode);
 
 /* the inode, read from its item if it isn't cached; ERR_PTR on failure */
 struct inode *scoutfs_iget(struct super_block *sb, u64 ino);
+
+/*
+ * Store an inode in its item (and move its meta_seq index item to this
+ * transaction).  The caller holds the transaction.
+ */
+int scoutfs_inode_write(struct inode *inode);
+
+/*
+ * A new inode in dir with a new number, its items created; returned
+ * locked and new (unlock_new_inode() once it's linked).  The caller
+ * holds the transaction.
+ */
+struct inode *scoutfs_new_inode(KC_VFS_IDMAP *idmap, struct inode *dir, umode_t mode,
+				dev_t rdev);
+
+int scoutfs_fsync(struct file *file, loff_t start, loff_t end, int datasync);
+void scoutfs_evict_inode(struct inode *inode);
+void scoutfs_dirty_inode(struct inode *inode, int flags);
+int scoutfs_setattr(KC_VFS_IDMAP *idmap, struct dentry *dentry, struct iattr *attr);
+int scoutfs_getattr(KC_VFS_IDMAP *idmap, const struct path *path, struct kstat *stat,
+		    u32 request_mask, unsigned int query_flags);
+
+extern const struct inode_operations scoutfs_symlink_iops;
+extern const struct inode_operations scoutfs_special_iops;
 
 #endif

@@ -3,11 +3,14 @@
 #define _SCOUTFS_VFS_MOUNT_H_
 
 #include <linux/fs.h>
+#include <linux/mutex.h>
 
 #include "kcompat.h"
 #include "items/forest.h"
 
 struct scoutfs_cluster;
+struct scoutfs_item_cache;
+struct scoutfs_trans;
 #include "vfs/options.h"
 
 /* what one mount holds: sb->s_fs_info */
@@ -19,6 +22,11 @@ struct scoutfs_mount {
 	struct scoutfs_block_cache *blocks;	/* metadata blocks */
 	struct scoutfs_forest forest;		/* reading items */
 	struct scoutfs_cluster *cluster;	/* quorum, server, client */
+	struct scoutfs_item_cache *items;	/* items as this mount sees them */
+	struct scoutfs_trans *trans;		/* changing items */
+	struct mutex ino_mutex;			/* refilling the inode numbers */
+	u64 next_ino;				/* the numbers the server gave us */
+	u64 end_ino;
 	void *observer_private;			/* owned by the mount observer */
 	bool observed;				/* mounted() succeeded */
 };

@@ -8,10 +8,10 @@
  * super block's s_bdev); the metadata device is opened from the
  * metadev_path option, exclusively, for as long as the super block lives.
  *
- * Until transactions and the cluster services exist, mounts are read-only
- * views of the fs tree as mkfs (or a future writer) left it: the root
- * directory, lookups and readdir read items through the forest.
- * Read-write mounts are refused with EROFS.
+ * Mounting reads the superblocks, joins the cluster (quorum, server,
+ * client), and sets up the mount's items and transactions over the
+ * forest of btrees.  Unmounting commits, says farewell and tears down
+ * in reverse.
  */
 #include <linux/blkdev.h>
 #include <linux/fs.h>
@@ -25,6 +25,8 @@
 #include "kcompat.h"
 #include "cluster/cluster.h"
 #include "format/format.h"
+#include "items/item.h"
+#include "items/trans.h"
 #include "storage/block.h"
 #include "storage/superblock.h"
 #include "vfs/inode.h"
@@ -47,7 +49,10 @@ static void scoutfs_mount_free(struct scoutfs_mount *mnt)
 {
 	if (!mnt)
 		return;
+	scoutfs_trans_destroy(mnt->trans);
+	scoutfs_item_cache_destroy(mnt->items);
 	scoutfs_cluster_leave(mnt->cluster);
+	scoutfs_forest_destroy(&mnt->forest);
 	scoutfs_block_cache_destroy(mnt->blocks);
 	kc_bdev_close(&mnt->meta_bdev);
 	kfree(mnt->super);
@@ -100,9 +105,29 @@ static int scoutfs_show_options(struct seq_file *seq, struct dentry *root)
 	return 0;
 }
 
+static int scoutfs_sync_fs(struct super_block *sb, int wait)
+{
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(sb);
+
+	return mnt->trans ? scoutfs_trans_sync(mnt->trans, wait) : 0;
+}
+
+/* after the VFS evicted every inode: the last changes are committed */
+static void scoutfs_put_super(struct super_block *sb)
+{
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(sb);
+
+	scoutfs_trans_destroy(mnt->trans);
+	mnt->trans = NULL;
+}
+
 static const struct super_operations scoutfs_super_ops = {
 	.alloc_inode = scoutfs_alloc_inode,
 	.free_inode = scoutfs_free_inode,
+	.evict_inode = scoutfs_evict_inode,
+	.dirty_inode = scoutfs_dirty_inode,
+	.sync_fs = scoutfs_sync_fs,
+	.put_super = scoutfs_put_super,
 	.statfs = scoutfs_statfs,
 	.show_options = scoutfs_show_options,
 };
@@ -215,17 +240,32 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		ret = -ENOMEM;
 		goto out;
 	}
-	scoutfs_forest_init(&mnt->forest, mnt->blocks, mnt->super);
+	ret = scoutfs_forest_init(&mnt->forest, mnt->blocks, mnt->rid, mnt->super);
+	if (ret) {
+		errorfc(fc, "reading the log tree records failed (%d)", ret);
+		goto out;
+	}
 
 	ret = join_cluster(fc, mnt);
 	if (ret)
 		goto out;
 
+	mutex_init(&mnt->ino_mutex);
+	mnt->items = scoutfs_item_cache_create(&mnt->forest);
+	if (mnt->items)
+		mnt->trans = scoutfs_trans_create(mnt->blocks, &mnt->forest, mnt->items,
+						  &scoutfs_cluster_trans_ops, mnt->cluster,
+						  le64_to_cpu(mnt->super->hdr.fsid));
+	if (!mnt->items || !mnt->trans) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
 	sb->s_magic = SCOUTFS_BLOCK_MAGIC_SUPER;
 	sb->s_op = &scoutfs_super_ops;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_time_gran = 1;
-	sb->s_flags |= SB_RDONLY;
+	sb->s_max_links = SCOUTFS_LINK_MAX;
 	ret = make_root(fc, sb);
 	if (ret)
 		goto out;
@@ -239,8 +279,9 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		mnt->observed = true;
 	}
 
-	pr_info("scoutfs %016llx: mounted read-only as rid %016llx, metadata %pg, data %pg\n",
-		le64_to_cpu(mnt->super->hdr.fsid), mnt->rid, mnt->meta_bdev.bdev, sb->s_bdev);
+	pr_info("scoutfs %016llx: mounted %s as rid %016llx, metadata %pg, data %pg\n",
+		le64_to_cpu(mnt->super->hdr.fsid), sb_rdonly(sb) ? "read-only" : "read-write",
+		mnt->rid, mnt->meta_bdev.bdev, sb->s_bdev);
 out:
 	kfree(why);
 	return ret;
@@ -276,23 +317,14 @@ static int scoutfs_fc_get_tree(struct fs_context *fc)
 
 	if (!fc->source)
 		return invalfc(fc, "no data device was given to mount");
-	if (!(fc->sb_flags & SB_RDONLY)) {
-		errorfc(fc, "writing is not implemented yet: mount with -o ro");
-		return -EROFS;
-	}
 
 	return get_tree_bdev(fc, scoutfs_fill_super);
 }
 
-/* remounts may change nothing yet, and never to read-write */
+/* remounts switch between read-only and read-write; going read-only commits */
 static int scoutfs_fc_reconfigure(struct fs_context *fc)
 {
-	sync_filesystem(fc->root->d_sb);
-	if (!(fc->sb_flags & SB_RDONLY)) {
-		errorfc(fc, "writing is not implemented yet: the mount stays read-only");
-		return -EROFS;
-	}
-	return 0;
+	return sync_filesystem(fc->root->d_sb);
 }
 
 static void scoutfs_fc_free(struct fs_context *fc)

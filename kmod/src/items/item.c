@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The changes of a mount's open transaction (items/item.h).
+ *
+ * Changed items live in an rbtree ordered by key, each with its new
+ * value or marked deleted.  Readers look there first and fall back to
+ * the forest; iteration merges the two, a deleted change hiding the
+ * forest's item.  A spinlock would do for the tree, but lookups copy
+ * values while the commit walks the tree, so a rwlock-like rwsem keeps
+ * the commit's walk and readers concurrent while changes are excluded
+ * by the transaction.
+ */
+#include <linux/rbtree.h>
+#include <linux/rwsem.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "format/key.h"
+#include "items/forest.h"
+#include "items/item.h"
+#include "storage/btree.h"
+
+struct scoutfs_item_cache {
+	struct scoutfs_forest *forest;
+	struct rw_semaphore rwsem;
+	struct rb_root dirty;
+	u64 dirty_bytes;
+};
+
+struct dirty_item {
+	struct rb_node node;
+	struct scoutfs_key key;
+	bool deleted;
+	unsigned int val_len;
+	u8 val[];
+};
+
+static unsigned int item_bytes(unsigned int val_len)
+{
+	return sizeof(struct dirty_item) + val_len;
+}
+
+struct scoutfs_item_cache *scoutfs_item_cache_create(struct scoutfs_forest *forest)
+{
+	struct scoutfs_item_cache *ic;
+
+	ic = kzalloc(sizeof(*ic), GFP_KERNEL);
+	if (!ic)
+		return NULL;
+	ic->forest = forest;
+	init_rwsem(&ic->rwsem);
+	ic->dirty = RB_ROOT;
+	return ic;
+}
+
+static void free_all(struct scoutfs_item_cache *ic)
+{
+	struct dirty_item *di;
+	struct dirty_item *tmp;
+
+	rbtree_postorder_for_each_entry_safe(di, tmp, &ic->dirty, node)
+		kfree(di);
+	ic->dirty = RB_ROOT;
+	ic->dirty_bytes = 0;
+}
+
+void scoutfs_item_cache_destroy(struct scoutfs_item_cache *ic)
+{
+	if (!ic)
+		return;
+	free_all(ic);
+	kfree(ic);
+}
+
+/* the change for key, or with next set the first change at or after key */
+static struct dirty_item *find(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
+			       bool next)
+{
+	struct rb_node *n = ic->dirty.rb_node;
+	struct dirty_item *after = NULL;
+	struct dirty_item *di;
+	int cmp;
+
+	while (n) {
+		di = rb_entry(n, struct dirty_item, node);
+		cmp = scoutfs_key_compare(key, &di->key);
+		if (cmp < 0) {
+			after = di;
+			n = n->rb_left;
+		} else if (cmp > 0) {
+			n = n->rb_right;
+		} else {
+			return di;
+		}
+	}
+	return next ? after : NULL;
+}
+
+static int copy_val(const struct dirty_item *di, void *val, unsigned int *val_len)
+{
+	if (val && *val_len)
+		memcpy(val, di->val, min(*val_len, di->val_len));
+	if (val_len)
+		*val_len = di->val_len;
+	return 0;
+}
+
+int scoutfs_item_lookup(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
+			void *val, unsigned int *val_len)
+{
+	struct dirty_item *di;
+	int ret;
+
+	down_read(&ic->rwsem);
+	di = find(ic, key, false);
+	if (di)
+		ret = di->deleted ? -ENOENT : copy_val(di, val, val_len);
+	else
+		ret = scoutfs_forest_lookup(ic->forest, key, val, val_len);
+	up_read(&ic->rwsem);
+	return ret;
+}
+
+int scoutfs_item_next(struct scoutfs_item_cache *ic, struct scoutfs_key *key,
+		      const struct scoutfs_key *last, void *val, unsigned int *val_len)
+{
+	unsigned int size = val_len ? *val_len : 0;
+	struct scoutfs_key fkey;
+	struct dirty_item *di;
+	int fret;
+	int ret;
+
+	down_read(&ic->rwsem);
+	for (;;) {
+		di = find(ic, key, true);
+		if (di && scoutfs_key_compare(&di->key, last) > 0)
+			di = NULL;
+
+		/* the forest's next item before the next change, if any */
+		fkey = *key;
+		if (val_len)
+			*val_len = size;
+		fret = scoutfs_forest_next(ic->forest, &fkey,
+					   di ? &di->key : last, val, val_len);
+		if (fret && fret != -ENOENT) {
+			ret = fret;
+			break;
+		}
+		if (fret == 0 && (!di || scoutfs_key_compare(&fkey, &di->key) < 0)) {
+			*key = fkey;
+			ret = 0;
+			break;
+		}
+		if (!di) {
+			ret = -ENOENT;
+			break;
+		}
+		/* the change at di's key wins over the forest's version */
+		if (!di->deleted) {
+			*key = di->key;
+			if (val_len)
+				*val_len = size;
+			ret = copy_val(di, val, val_len);
+			break;
+		}
+		*key = di->key;
+		if (!scoutfs_key_inc(key) || scoutfs_key_compare(key, last) > 0) {
+			ret = -ENOENT;
+			break;
+		}
+	}
+	up_read(&ic->rwsem);
+	return ret;
+}
+
+/* record a change, replacing any earlier change of the key */
+static int change(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
+		  bool deleted, const void *val, unsigned int val_len)
+{
+	struct rb_node **p = &ic->dirty.rb_node;
+	struct rb_node *parent = NULL;
+	struct dirty_item *di;
+	struct dirty_item *old;
+	int cmp;
+
+	if (WARN_ON_ONCE(val_len > SCOUTFS_BTREE_MAX_VAL_LEN))
+		return -EINVAL;
+	di = kmalloc(item_bytes(val_len), GFP_NOFS);
+	if (!di)
+		return -ENOMEM;
+	di->key = *key;
+	di->deleted = deleted;
+	di->val_len = val_len;
+	if (val_len)
+		memcpy(di->val, val, val_len);
+
+	while (*p) {
+		parent = *p;
+		old = rb_entry(parent, struct dirty_item, node);
+		cmp = scoutfs_key_compare(key, &old->key);
+		if (cmp < 0) {
+			p = &parent->rb_left;
+		} else if (cmp > 0) {
+			p = &parent->rb_right;
+		} else {
+			rb_replace_node(&old->node, &di->node, &ic->dirty);
+			ic->dirty_bytes -= item_bytes(old->val_len);
+			ic->dirty_bytes += item_bytes(val_len);
+			kfree(old);
+			return 0;
+		}
+	}
+	rb_link_node(&di->node, parent, p);
+	rb_insert_color(&di->node, &ic->dirty);
+	ic->dirty_bytes += item_bytes(val_len);
+	return 0;
+}
+
+static int exists(struct scoutfs_item_cache *ic, const struct scoutfs_key *key)
+{
+	struct dirty_item *di = find(ic, key, false);
+	unsigned int len = 0;
+	int ret;
+
+	if (di)
+		return !di->deleted;
+	ret = scoutfs_forest_lookup(ic->forest, key, NULL, &len);
+	if (ret == -ENOENT)
+		return 0;
+	return ret ? ret : 1;
+}
+
+static int change_if(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
+		     int want_exists, int err, bool deleted, const void *val,
+		     unsigned int val_len)
+{
+	int ret;
+
+	down_write(&ic->rwsem);
+	ret = want_exists < 0 ? 1 : exists(ic, key);
+	if (ret >= 0) {
+		if (want_exists >= 0 && ret != want_exists)
+			ret = err;
+		else
+			ret = change(ic, key, deleted, val, val_len);
+	}
+	up_write(&ic->rwsem);
+	return ret;
+}
+
+int scoutfs_item_create(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
+			const void *val, unsigned int val_len)
+{
+	return change_if(ic, key, 0, -EEXIST, false, val, val_len);
+}
+
+int scoutfs_item_force(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
+		       const void *val, unsigned int val_len)
+{
+	return change_if(ic, key, -1, 0, false, val, val_len);
+}
+
+int scoutfs_item_update(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
+			const void *val, unsigned int val_len)
+{
+	return change_if(ic, key, 1, -ENOENT, false, val, val_len);
+}
+
+int scoutfs_item_delete(struct scoutfs_item_cache *ic, const struct scoutfs_key *key)
+{
+	return change_if(ic, key, 1, -ENOENT, true, NULL, 0);
+}
+
+int scoutfs_item_delete_force(struct scoutfs_item_cache *ic, const struct scoutfs_key *key)
+{
+	return change_if(ic, key, -1, 0, true, NULL, 0);
+}
+
+u64 scoutfs_item_dirty_bytes(struct scoutfs_item_cache *ic)
+{
+	return READ_ONCE(ic->dirty_bytes);
+}
+
+int scoutfs_item_write_dirty(struct scoutfs_item_cache *ic, struct scoutfs_meta_alloc *alloc,
+			     struct scoutfs_btree_root *root, u64 seq)
+{
+	struct dirty_item *di;
+	struct rb_node *n;
+	int ret = 0;
+
+	down_read(&ic->rwsem);
+	for (n = rb_first(&ic->dirty); n && ret == 0; n = rb_next(n)) {
+		di = rb_entry(n, struct dirty_item, node);
+		if (di->deleted)
+			ret = scoutfs_btree_force(alloc, root, &di->key, seq,
+						  SCOUTFS_ITEM_FLAG_DELETION, NULL, 0);
+		else
+			ret = scoutfs_btree_force(alloc, root, &di->key, seq, 0,
+						  di->val, di->val_len);
+	}
+	up_read(&ic->rwsem);
+	return ret;
+}
+
+void scoutfs_item_commit_done(struct scoutfs_item_cache *ic)
+{
+	down_write(&ic->rwsem);
+	free_all(ic);
+	up_write(&ic->rwsem);
+}

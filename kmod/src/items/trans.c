@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A mount's transactions (items/trans.h).
+ *
+ * Holders take the hold rwsem for reading; the commit takes it for
+ * writing, so it runs between holders and new holders wait for it.
+ * Commits run in one work item.  A sync queues it and waits for the
+ * commit count to pass the count it saw, so concurrent syncs share a
+ * commit.
+ */
+#include <linux/jiffies.h>
+#include <linux/sched.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "items/forest.h"
+#include "items/item.h"
+#include "items/trans.h"
+#include "storage/alloc.h"
+#include "storage/block.h"
+
+/* commit at least this often while there are changes */
+#define COMMIT_SECS		10
+/* commit when the held changes reach this many bytes */
+#define DIRTY_BYTES_LIMIT	(32ULL << 20)
+
+struct scoutfs_trans {
+	struct scoutfs_block_cache *bc;
+	struct scoutfs_forest *forest;
+	struct scoutfs_item_cache *items;
+	const struct scoutfs_trans_ops *ops;
+	void *arg;
+	u64 fsid;
+
+	struct rw_semaphore hold_rwsem;
+	struct mutex open_mutex;	/* getting the first log tree */
+	bool open;
+	struct scoutfs_log_trees lt;	/* the log tree of this transaction */
+	u64 seq;			/* its items' version */
+	u32 avail_blocks;		/* meta blocks the server gave it */
+
+	struct workqueue_struct *wq;
+	struct delayed_work commit_work;
+	spinlock_t lock;
+	u64 commits_started;
+	u64 commits_done;
+	int commit_err;		/* of the last commit */
+	bool failed;		/* a commit failed: no more changes */
+	wait_queue_head_t waitq;
+};
+
+static int open_log_trees(struct scoutfs_trans *tr)
+{
+	int ret = 0;
+
+	mutex_lock(&tr->open_mutex);
+	if (!tr->open) {
+		ret = tr->ops->get_log_trees(tr->arg, &tr->lt, &tr->seq);
+		if (ret == 0) {
+			tr->avail_blocks = le64_to_cpu(tr->lt.meta_avail.total_nr);
+			scoutfs_forest_set_own(tr->forest, le64_to_cpu(tr->lt.nr),
+					       &tr->lt.item_root);
+			tr->open = true;
+		} else {
+			pr_err_ratelimited("scoutfs %016llx: getting the mount's log tree from the server failed (%d)\n",
+					   tr->fsid, ret);
+		}
+	}
+	mutex_unlock(&tr->open_mutex);
+	return ret;
+}
+
+/* blocks a commit of the held changes could need, generously */
+static u64 blocks_needed(struct scoutfs_trans *tr)
+{
+	u64 bytes = scoutfs_item_dirty_bytes(tr->items);
+
+	/* leaves half full after splits, their parents, the lists */
+	return (bytes * 2) / SCOUTFS_META_BLOCK_SIZE * 2 + 64;
+}
+
+static bool over_limits(struct scoutfs_trans *tr)
+{
+	return scoutfs_item_dirty_bytes(tr->items) >= DIRTY_BYTES_LIMIT ||
+	       blocks_needed(tr) >= tr->avail_blocks;
+}
+
+int scoutfs_trans_hold(struct scoutfs_trans *tr)
+{
+	int ret;
+
+	if (!READ_ONCE(tr->open)) {
+		ret = open_log_trees(tr);
+		if (ret)
+			return ret;
+	}
+	if (over_limits(tr)) {
+		ret = scoutfs_trans_sync(tr, true);
+		if (ret)
+			return ret;
+	}
+	down_read(&tr->hold_rwsem);
+	if (READ_ONCE(tr->failed)) {
+		up_read(&tr->hold_rwsem);
+		return -EIO;
+	}
+	return 0;
+}
+
+u64 scoutfs_trans_seq(struct scoutfs_trans *tr)
+{
+	return tr->seq;
+}
+
+void scoutfs_trans_release(struct scoutfs_trans *tr)
+{
+	up_read(&tr->hold_rwsem);
+}
+
+static int commit(struct scoutfs_trans *tr)
+{
+	struct scoutfs_block_writer wri;
+	struct scoutfs_meta_alloc alloc;
+	struct scoutfs_log_trees lt = tr->lt;
+	struct scoutfs_log_trees next;
+	u64 next_seq;
+	int ret;
+
+	scoutfs_block_writer_init(&wri);
+	ret = scoutfs_meta_alloc_init(&alloc, tr->bc, &wri, tr->seq, &lt.meta_avail,
+				      &lt.meta_freed);
+	if (ret)
+		return ret;
+	ret = scoutfs_item_write_dirty(tr->items, &alloc, &lt.item_root, tr->seq) ?:
+	      scoutfs_meta_alloc_write_lists(&alloc, &lt.meta_avail, &lt.meta_freed) ?:
+	      scoutfs_block_writer_write(tr->bc, &wri);
+	scoutfs_meta_alloc_destroy(&alloc);
+	if (ret) {
+		scoutfs_block_writer_forget_all(tr->bc, &wri);
+		return ret;
+	}
+
+	lt.trans_seq = cpu_to_le64(tr->seq);
+	if (le64_to_cpu(lt.max_item_seq) < tr->seq)
+		lt.max_item_seq = cpu_to_le64(tr->seq);
+	ret = tr->ops->commit_log_trees(tr->arg, &lt, &next, &next_seq);
+	if (ret)
+		return ret;
+
+	/* readers find the changes in the log tree before they leave memory */
+	scoutfs_forest_set_own(tr->forest, le64_to_cpu(next.nr), &next.item_root);
+	scoutfs_item_commit_done(tr->items);
+	tr->lt = next;
+	tr->seq = next_seq;
+	tr->avail_blocks = le64_to_cpu(next.meta_avail.total_nr);
+	return 0;
+}
+
+static void commit_worker(struct work_struct *work)
+{
+	struct scoutfs_trans *tr = container_of(to_delayed_work(work), struct scoutfs_trans,
+						commit_work);
+	u64 started;
+	int ret = 0;
+
+	spin_lock(&tr->lock);
+	started = ++tr->commits_started;
+	spin_unlock(&tr->lock);
+
+	down_write(&tr->hold_rwsem);
+	if (tr->failed)
+		ret = -EIO;
+	else if (tr->open && scoutfs_item_dirty_bytes(tr->items) > 0)
+		ret = commit(tr);
+	if (ret && !tr->failed) {
+		pr_err("scoutfs %016llx: committing the transaction failed (%d); the filesystem keeps its last commit and refuses changes\n",
+		       tr->fsid, ret);
+		tr->failed = true;
+	}
+	up_write(&tr->hold_rwsem);
+
+	spin_lock(&tr->lock);
+	tr->commits_done = started;
+	tr->commit_err = ret;
+	spin_unlock(&tr->lock);
+	wake_up(&tr->waitq);
+
+	/* the periodic commit */
+	if (!tr->failed)
+		queue_delayed_work(tr->wq, &tr->commit_work, COMMIT_SECS * HZ);
+}
+
+static bool commit_passed(struct scoutfs_trans *tr, u64 seen, int *err)
+{
+	bool done;
+
+	spin_lock(&tr->lock);
+	done = tr->commits_done > seen;
+	*err = tr->commit_err;
+	spin_unlock(&tr->lock);
+	return done;
+}
+
+int scoutfs_trans_sync(struct scoutfs_trans *tr, bool wait)
+{
+	u64 seen;
+	int err = 0;
+
+	/* a commit that has started may have missed changes: wait for the next */
+	spin_lock(&tr->lock);
+	seen = tr->commits_started;
+	spin_unlock(&tr->lock);
+
+	mod_delayed_work(tr->wq, &tr->commit_work, 0);
+	if (wait)
+		wait_event(tr->waitq, commit_passed(tr, seen, &err));
+	return wait ? err : 0;
+}
+
+struct scoutfs_trans *scoutfs_trans_create(struct scoutfs_block_cache *bc,
+					   struct scoutfs_forest *forest,
+					   struct scoutfs_item_cache *items,
+					   const struct scoutfs_trans_ops *ops, void *arg,
+					   u64 fsid)
+{
+	struct scoutfs_trans *tr;
+
+	tr = kzalloc(sizeof(*tr), GFP_KERNEL);
+	if (!tr)
+		return NULL;
+	tr->bc = bc;
+	tr->forest = forest;
+	tr->items = items;
+	tr->ops = ops;
+	tr->arg = arg;
+	tr->fsid = fsid;
+	init_rwsem(&tr->hold_rwsem);
+	mutex_init(&tr->open_mutex);
+	spin_lock_init(&tr->lock);
+	init_waitqueue_head(&tr->waitq);
+	INIT_DELAYED_WORK(&tr->commit_work, commit_worker);
+	tr->wq = alloc_ordered_workqueue("scoutfs_trans", WQ_MEM_RECLAIM);
+	if (!tr->wq) {
+		kfree(tr);
+		return NULL;
+	}
+	queue_delayed_work(tr->wq, &tr->commit_work, COMMIT_SECS * HZ);
+	return tr;
+}
+
+void scoutfs_trans_destroy(struct scoutfs_trans *tr)
+{
+	if (!tr)
+		return;
+	scoutfs_trans_sync(tr, true);
+	cancel_delayed_work_sync(&tr->commit_work);
+	destroy_workqueue(tr->wq);
+	kfree(tr);
+}
