@@ -165,3 +165,27 @@ symbolic link 1"
 	touch $MNT/y
 	[ "$(stat -c %i $MNT/y)" -gt "$first" ]
 }
+
+# the LOG_TREES records in the metadata device's logs tree
+log_trees() {
+	scoutfs print "$META" "$DATA" | grep -cE "logtrees\.[0-9]+\.logtrees\." || true
+}
+
+@test "log trees are merged into the fs tree: after many commits and at unmount" {
+	for i in $(seq 40); do
+		touch $MNT/merge-$i
+		rm -f $MNT/merge-$((i - 1))
+		sync
+		# the mount's open tree is recorded once it has committed
+		[ "$i" -gt 1 ] || [ "$(log_trees)" -ge 1 ]
+	done
+	ls $MNT > /tmp/before
+	umount $MNT
+	assert_equal "$(log_trees)" 0
+	check_clean
+	mount_fs
+	ls $MNT > /tmp/after
+	run diff /tmp/before /tmp/after
+	assert_success
+	[ -e $MNT/merge-40 ] && [ ! -e $MNT/merge-39 ]
+}

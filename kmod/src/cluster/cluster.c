@@ -5,6 +5,7 @@
 #include <linux/slab.h>
 
 #include "cluster/cluster.h"
+#include "cluster/log_merge.h"
 #include "cluster/quorum.h"
 #include "cluster/server_state.h"
 #include "items/trans.h"
@@ -62,6 +63,8 @@ int scoutfs_cluster_join(struct scoutfs_cluster **cl_ret,
 	}
 	scoutfs_server_mount_client(cl->local, args->rid, 0,
 				    &args->super->quorum.slots[max(args->quorum_slot, 0)].addr);
+	/* trees finalized before a crash */
+	scoutfs_log_merge(cl->local);
 	*cl_ret = cl;
 	return 0;
 }
@@ -70,6 +73,9 @@ void scoutfs_cluster_leave(struct scoutfs_cluster *cl)
 {
 	if (!cl)
 		return;
+	/* a clean unmount leaves everything merged */
+	if (scoutfs_server_finalize_log_trees(cl->local, cl->args.rid) == 0)
+		scoutfs_log_merge(cl->local);
 	scoutfs_server_unmount_client(cl->local, cl->args.rid);
 	scoutfs_server_state_destroy(cl->local);
 	scoutfs_quorum_stop(cl->quorum);
@@ -89,11 +95,20 @@ static int get_log_trees(void *arg, struct scoutfs_log_trees *lt, u64 *seq)
 }
 
 static int commit_log_trees(void *arg, const struct scoutfs_log_trees *lt,
-			    struct scoutfs_log_trees *next, u64 *seq)
+			    struct scoutfs_trans_commit_result *res)
 {
 	struct scoutfs_cluster *cl = arg;
+	bool finalized;
+	int ret;
 
-	return scoutfs_server_commit_log_trees(cl->local, cl->args.rid, lt, next, seq);
+	ret = scoutfs_server_commit_log_trees(cl->local, cl->args.rid, lt, &res->next,
+					      &res->seq, &finalized);
+	/* a failed merge is tried again with the next one */
+	if (ret == 0 && finalized)
+		scoutfs_log_merge(cl->local);
+	if (ret == 0)
+		scoutfs_server_get_roots(cl->local, &res->fs_root, &res->logs_root);
+	return ret;
 }
 
 const struct scoutfs_trans_ops scoutfs_cluster_trans_ops = {

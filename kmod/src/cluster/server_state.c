@@ -23,6 +23,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/xarray.h>
 
 #include "cluster/server_state.h"
 #include "format/alloc_extent.h"
@@ -40,6 +41,8 @@
 #define CLIENT_AVAIL_TARGET	2048
 /* inode numbers per request, at most */
 #define INODES_MAX		4096
+/* a mount's log tree is finalized (and merged) after this many commits */
+#define FINALIZE_COMMITS	16
 
 struct scoutfs_server_state {
 	struct block_device *meta_bdev;
@@ -52,6 +55,8 @@ struct scoutfs_server_state {
 	struct scoutfs_block_writer wri;
 	struct scoutfs_meta_alloc alloc;
 	u64 seq;
+	/* commits into each mount's open log tree, by rid (not persistent) */
+	struct xarray commits;
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -173,6 +178,34 @@ static int commit_end(struct scoutfs_server_state *ss, int ret)
 	scoutfs_meta_alloc_destroy(&ss->alloc);
 	mutex_unlock(&ss->mutex);
 	return ret;
+}
+
+int scoutfs_server_txn_begin(struct scoutfs_server_state *ss, struct scoutfs_server_txn *txn)
+{
+	int ret = commit_begin(ss);
+
+	txn->super = &ss->super;
+	txn->alloc = &ss->alloc;
+	txn->bc = ss->bc;
+	txn->seq = ss->seq;
+	if (ret)
+		commit_end(ss, ret);
+	return ret;
+}
+
+int scoutfs_server_txn_end(struct scoutfs_server_state *ss, int ret)
+{
+	return commit_end(ss, ret);
+}
+
+struct scoutfs_block_cache *scoutfs_server_block_cache(struct scoutfs_server_state *ss)
+{
+	return ss->bc;
+}
+
+u32 scoutfs_server_txn_avail(struct scoutfs_server_state *ss)
+{
+	return scoutfs_meta_alloc_nr_avail(&ss->alloc);
 }
 
 static void mounted_key(struct scoutfs_key *key, u64 rid)
@@ -398,13 +431,55 @@ out:
 	return ret;
 }
 
+/* count a commit into rid's open tree; true when it's time to finalize it */
+static bool count_commit(struct scoutfs_server_state *ss, u64 rid)
+{
+	void *entry = xa_load(&ss->commits, rid);
+	unsigned long n = entry ? xa_to_value(entry) + 1 : 1;
+
+	if (n >= FINALIZE_COMMITS) {
+		xa_erase(&ss->commits, rid);
+		return true;
+	}
+	xa_store(&ss->commits, rid, xa_mk_value(n), GFP_NOFS);
+	return false;
+}
+
+/*
+ * Finalize lt: store it finalized (its lists move to the next tree) and
+ * make *next the mount's new empty open tree.
+ */
+static int finalize(struct scoutfs_server_state *ss, struct scoutfs_log_trees *lt,
+		    struct scoutfs_log_trees *next)
+{
+	memset(next, 0, sizeof(*next));
+	next->meta_avail = lt->meta_avail;
+	next->meta_freed = lt->meta_freed;
+	next->data_avail = lt->data_avail;
+	next->data_freed = lt->data_freed;
+	next->rid = lt->rid;
+	next->nr = cpu_to_le64(le64_to_cpu(lt->nr) + 1);
+
+	memset(&lt->meta_avail, 0, sizeof(lt->meta_avail));
+	memset(&lt->meta_freed, 0, sizeof(lt->meta_freed));
+	memset(&lt->data_avail.root, 0, sizeof(lt->data_avail.root));
+	lt->data_avail.total_len = 0;
+	memset(&lt->data_freed.root, 0, sizeof(lt->data_freed.root));
+	lt->data_freed.total_len = 0;
+	lt->flags = cpu_to_le64(le64_to_cpu(lt->flags) | SCOUTFS_LOG_TREES_FINALIZED);
+	return store_log_trees(ss, lt);
+}
+
 int scoutfs_server_commit_log_trees(struct scoutfs_server_state *ss, u64 rid,
 				    const struct scoutfs_log_trees *lt,
-				    struct scoutfs_log_trees *next, u64 *trans_seq)
+				    struct scoutfs_log_trees *next, u64 *trans_seq,
+				    bool *finalized)
 {
+	struct scoutfs_log_trees committed = *lt;
 	struct scoutfs_log_trees cur;
 	int ret;
 
+	*finalized = false;
 	if (le64_to_cpu(lt->rid) != rid)
 		return -EINVAL;
 
@@ -412,18 +487,30 @@ int scoutfs_server_commit_log_trees(struct scoutfs_server_state *ss, u64 rid,
 	if (ret)
 		goto out;
 	ret = find_log_trees(ss, rid, &cur);
-	if (ret == 0 && (cur.nr != lt->nr ||
-			 (le64_to_cpu(cur.flags) & SCOUTFS_LOG_TREES_FINALIZED)))
+	if (ret == -ENOENT)
 		ret = -ESTALE;
-	if (ret) {
-		if (ret == -ENOENT)
-			ret = -ESTALE;
+	if (ret)
+		goto out;
+	if (cur.nr == lt->nr && cur.trans_seq == lt->trans_seq &&
+	    !memcmp(&cur.item_root, &lt->item_root, sizeof(cur.item_root))) {
+		/* a resent commit that was already recorded */
+		*next = cur;
+		*trans_seq = ss->seq;
 		goto out;
 	}
-	*next = *lt;
-	next->flags = cur.flags;
-	if (le64_to_cpu(next->trans_seq) > ss->seq)
-		ret = -EINVAL;
+	if (cur.nr != lt->nr || (le64_to_cpu(cur.flags) & SCOUTFS_LOG_TREES_FINALIZED) ||
+	    le64_to_cpu(lt->trans_seq) > ss->seq) {
+		ret = -ESTALE;
+		goto out;
+	}
+
+	committed.flags = cur.flags;
+	if (count_commit(ss, rid)) {
+		ret = finalize(ss, &committed, next);
+		*finalized = ret == 0;
+	} else {
+		*next = committed;
+	}
 	if (ret == 0)
 		ret = take_client_freed(ss, next) ?:
 		      fill_client_avail(ss, next) ?:
@@ -433,6 +520,42 @@ out:
 	ret = commit_end(ss, ret);
 	if (ret && ret != -ESTALE)
 		log_err(ss, "recording a committed log tree", ret);
+	return ret;
+}
+
+int scoutfs_server_finalize_log_trees(struct scoutfs_server_state *ss, u64 rid)
+{
+	struct scoutfs_log_trees cur;
+	struct scoutfs_log_trees next;
+	struct scoutfs_key key;
+	int ret;
+
+	ret = commit_begin(ss);
+	if (ret == 0)
+		ret = find_log_trees(ss, rid, &cur);
+	if (ret || (le64_to_cpu(cur.flags) & SCOUTFS_LOG_TREES_FINALIZED))
+		goto out;
+
+	if (cur.item_root.height > 0) {
+		/* its items wait to be merged; its lists come back below */
+		ret = finalize(ss, &cur, &next);
+	} else {
+		/* nothing to merge: the record goes */
+		next = cur;
+		log_trees_key(&key, rid, le64_to_cpu(cur.nr));
+		ret = scoutfs_btree_delete(&ss->alloc, &ss->super.logs_root, &key);
+	}
+	/* the mount is gone: its unused and freed blocks return to the server */
+	if (ret == 0)
+		ret = scoutfs_meta_alloc_take_list(&ss->alloc, &next.meta_avail) ?:
+		      scoutfs_meta_alloc_take_list(&ss->alloc, &next.meta_freed);
+out:
+	if (ret == -ENOENT)
+		ret = 0;
+	xa_erase(&ss->commits, rid);
+	ret = commit_end(ss, ret);
+	if (ret)
+		log_err(ss, "finalizing a log tree", ret);
 	return ret;
 }
 
@@ -460,6 +583,7 @@ struct scoutfs_server_state *scoutfs_server_state_create(struct block_device *me
 	ss->bc = bc;
 	ss->fsid = fsid;
 	mutex_init(&ss->mutex);
+	xa_init(&ss->commits);
 	/* the leader reads the newest superblock: the last server may have moved on */
 	ret = scoutfs_read_meta_super(meta_bdev, fsid, &ss->super);
 	if (ret) {
@@ -471,5 +595,8 @@ struct scoutfs_server_state *scoutfs_server_state_create(struct block_device *me
 
 void scoutfs_server_state_destroy(struct scoutfs_server_state *ss)
 {
+	if (!ss)
+		return;
+	xa_destroy(&ss->commits);
 	kfree(ss);
 }

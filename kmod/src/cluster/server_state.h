@@ -46,11 +46,41 @@ int scoutfs_server_get_log_trees(struct scoutfs_server_state *ss, u64 rid,
 /*
  * Record a mount's committed log tree.  Its freed blocks are taken by
  * the server and its allocator topped up: *next is what the mount's
- * next transaction starts from, written with *trans_seq.
+ * next transaction starts from, written with *trans_seq.  Every so many
+ * commits the tree is finalized instead (*next is a new, empty tree) and
+ * *finalized is set: the caller then merges (scoutfs_log_merge()).
  */
 int scoutfs_server_commit_log_trees(struct scoutfs_server_state *ss, u64 rid,
 				    const struct scoutfs_log_trees *lt,
-				    struct scoutfs_log_trees *next, u64 *trans_seq);
+				    struct scoutfs_log_trees *next, u64 *trans_seq,
+				    bool *finalized);
+
+/* finalize a mount's open tree without a commit from it (farewell) */
+int scoutfs_server_finalize_log_trees(struct scoutfs_server_state *ss, u64 rid);
+
+/*
+ * One server transaction, for the server's own subsystems (log merging):
+ * changes to txn->super's trees use txn->alloc and become durable
+ * together at scoutfs_server_txn_end(), or not at all if ret is an error
+ * (which it returns, or the commit's error).  Serialized with every
+ * other server operation.
+ */
+struct scoutfs_meta_alloc;
+
+struct scoutfs_server_txn {
+	struct scoutfs_super_block *super;
+	struct scoutfs_meta_alloc *alloc;
+	struct scoutfs_block_cache *bc;
+	u64 seq;
+};
+
+int scoutfs_server_txn_begin(struct scoutfs_server_state *ss, struct scoutfs_server_txn *txn);
+int scoutfs_server_txn_end(struct scoutfs_server_state *ss, int ret);
+/* the metadata block cache the server reads through */
+struct scoutfs_block_cache *scoutfs_server_block_cache(struct scoutfs_server_state *ss);
+
+/* blocks left for the rest of the transaction's changes */
+u32 scoutfs_server_txn_avail(struct scoutfs_server_state *ss);
 
 /* the trees readers merge: the fs tree and the log trees' records */
 void scoutfs_server_get_roots(struct scoutfs_server_state *ss,

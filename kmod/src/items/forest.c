@@ -25,7 +25,7 @@ int scoutfs_forest_init(struct scoutfs_forest *forest,
 	forest->blocks = blocks;
 	forest->own_rid = own_rid;
 	init_rwsem(&forest->rwsem);
-	return scoutfs_forest_set_roots(forest, &super->fs_root, &super->logs_root);
+	return scoutfs_forest_set_roots(forest, &super->fs_root, &super->logs_root, 0, NULL);
 }
 
 void scoutfs_forest_destroy(struct scoutfs_forest *forest)
@@ -46,7 +46,8 @@ static void log_trees_key(struct scoutfs_key *key, u64 rid, u64 nr)
 
 int scoutfs_forest_set_roots(struct scoutfs_forest *forest,
 			     const struct scoutfs_btree_root *fs_root,
-			     const struct scoutfs_btree_root *logs_root)
+			     const struct scoutfs_btree_root *logs_root,
+			     u64 own_nr, const struct scoutfs_btree_root *own_root)
 {
 	struct scoutfs_btree_root *roots = NULL;
 	struct scoutfs_btree_root *tmp;
@@ -70,8 +71,8 @@ int scoutfs_forest_set_roots(struct scoutfs_forest *forest,
 		if (ret)
 			goto out;
 		if (lt.item_root.height > 0 &&
-		    !(le64_to_cpu(lt.rid) == forest->own_rid &&
-		      le64_to_cpu(lt.nr) == forest->own_nr)) {
+		    !(own_root && le64_to_cpu(lt.rid) == forest->own_rid &&
+		      le64_to_cpu(lt.nr) == own_nr)) {
 			tmp = krealloc(roots, (nr + 1) * sizeof(*roots), GFP_NOFS);
 			if (!tmp) {
 				ret = -ENOMEM;
@@ -88,6 +89,10 @@ int scoutfs_forest_set_roots(struct scoutfs_forest *forest,
 	forest->fs_root = *fs_root;
 	swap(forest->log_roots, roots);
 	forest->nr_log_roots = nr;
+	if (own_root) {
+		forest->own_nr = own_nr;
+		forest->own_root = *own_root;
+	}
 	up_write(&forest->rwsem);
 	ret = 0;
 out:

@@ -33,10 +33,15 @@ int scoutfs_forest_init(struct scoutfs_forest *forest,
 			const struct scoutfs_super_block *super);
 void scoutfs_forest_destroy(struct scoutfs_forest *forest);
 
-/* read the log tree records in logs_root; the own tree's record is skipped */
+/*
+ * Read the log tree records in logs_root and switch to the new roots in
+ * one step.  With own_root, the mount's own tree changes too and its
+ * record in logs_root (older than own_root) is skipped.
+ */
 int scoutfs_forest_set_roots(struct scoutfs_forest *forest,
 			     const struct scoutfs_btree_root *fs_root,
-			     const struct scoutfs_btree_root *logs_root);
+			     const struct scoutfs_btree_root *logs_root,
+			     u64 own_nr, const struct scoutfs_btree_root *own_root);
 /* the mount's own log tree as of its last commit */
 void scoutfs_forest_set_own(struct scoutfs_forest *forest, u64 nr,
 			    const struct scoutfs_btree_root *root);

@@ -125,8 +125,7 @@ static int commit(struct scoutfs_trans *tr)
 	struct scoutfs_block_writer wri;
 	struct scoutfs_meta_alloc alloc;
 	struct scoutfs_log_trees lt = tr->lt;
-	struct scoutfs_log_trees next;
-	u64 next_seq;
+	struct scoutfs_trans_commit_result *res;
 	int ret;
 
 	scoutfs_block_writer_init(&wri);
@@ -146,17 +145,29 @@ static int commit(struct scoutfs_trans *tr)
 	lt.trans_seq = cpu_to_le64(tr->seq);
 	if (le64_to_cpu(lt.max_item_seq) < tr->seq)
 		lt.max_item_seq = cpu_to_le64(tr->seq);
-	ret = tr->ops->commit_log_trees(tr->arg, &lt, &next, &next_seq);
+	res = kmalloc(sizeof(*res), GFP_NOFS);
+	if (!res)
+		return -ENOMEM;
+	ret = tr->ops->commit_log_trees(tr->arg, &lt, res);
 	if (ret)
-		return ret;
+		goto out;
 
-	/* readers find the changes in the log tree before they leave memory */
-	scoutfs_forest_set_own(tr->forest, le64_to_cpu(next.nr), &next.item_root);
+	/*
+	 * Readers find the changes in the trees before they leave memory:
+	 * in the new own tree, or in the tree it was finalized into, which
+	 * is either still listed in logs_root or merged into fs_root.
+	 */
+	ret = scoutfs_forest_set_roots(tr->forest, &res->fs_root, &res->logs_root,
+				       le64_to_cpu(res->next.nr), &res->next.item_root);
+	if (ret)
+		goto out;
 	scoutfs_item_commit_done(tr->items);
-	tr->lt = next;
-	tr->seq = next_seq;
-	tr->avail_blocks = le64_to_cpu(next.meta_avail.total_nr);
-	return 0;
+	tr->lt = res->next;
+	tr->seq = res->seq;
+	tr->avail_blocks = le64_to_cpu(res->next.meta_avail.total_nr);
+out:
+	kfree(res);
+	return ret;
 }
 
 static void commit_worker(struct work_struct *work)

@@ -17,10 +17,17 @@ struct scoutfs_trans;
  * write items with; and recording a committed log tree, which returns
  * the log tree and seq of the next transaction.
  */
+struct scoutfs_trans_commit_result {
+	struct scoutfs_log_trees next;		/* the next transaction's log tree */
+	u64 seq;				/* and its items' version */
+	struct scoutfs_btree_root fs_root;	/* the trees readers merge now */
+	struct scoutfs_btree_root logs_root;
+};
+
 struct scoutfs_trans_ops {
 	int (*get_log_trees)(void *arg, struct scoutfs_log_trees *lt, u64 *seq);
 	int (*commit_log_trees)(void *arg, const struct scoutfs_log_trees *lt,
-				struct scoutfs_log_trees *next, u64 *seq);
+				struct scoutfs_trans_commit_result *res);
 };
 
 /*

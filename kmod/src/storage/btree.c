@@ -328,3 +328,36 @@ int scoutfs_btree_next(struct scoutfs_block_cache *bc,
 	}
 	return ret;
 }
+
+static int free_subtree(struct scoutfs_meta_alloc *alloc, const struct scoutfs_block_ref *ref,
+			int level)
+{
+	struct scoutfs_block_ref child;
+	struct scoutfs_btree_block *bt;
+	void *handle;
+	unsigned int i;
+	int ret;
+
+	ret = read_ref(alloc->bc, ref, level, &bt, &handle);
+	if (ret)
+		return ret;
+	for (i = 0; level > 0 && i < le16_to_cpu(bt->nr_items); i++) {
+		/* verified: every parent item's value is a block ref */
+		memcpy(&child, scoutfs_btree_item_val(bt, &bt->items[i]), sizeof(child));
+		ret = free_subtree(alloc, &child, level - 1);
+		if (ret)
+			break;
+	}
+	scoutfs_block_put(handle);
+	if (ret == 0)
+		free_ref(alloc, ref);
+	return ret;
+}
+
+int scoutfs_btree_free_blocks(struct scoutfs_meta_alloc *alloc,
+			      const struct scoutfs_btree_root *root)
+{
+	if (root->height == 0)
+		return 0;
+	return free_subtree(alloc, &root->ref, root->height - 1);
+}

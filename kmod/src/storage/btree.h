@@ -45,6 +45,14 @@ int scoutfs_btree_force(struct scoutfs_meta_alloc *alloc, struct scoutfs_btree_r
 int scoutfs_btree_delete(struct scoutfs_meta_alloc *alloc, struct scoutfs_btree_root *root,
 			 const struct scoutfs_key *key);
 
+/*
+ * Free every block of a tree that nothing will read again (a merged log
+ * tree).  On an error some blocks may be freed and others not: the
+ * caller discards the transaction.
+ */
+int scoutfs_btree_free_blocks(struct scoutfs_meta_alloc *alloc,
+			      const struct scoutfs_btree_root *root);
+
 /* the shared algorithm's context for a transaction (for format/alloc_extent.c) */
 void scoutfs_btree_txn_cow(struct scoutfs_btree_cow *cow, struct scoutfs_meta_alloc *alloc);
 
