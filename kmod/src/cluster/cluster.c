@@ -1,30 +1,75 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A mount's membership in the cluster (cluster/cluster.h).
+ * A mount's membership in the cluster (cluster/cluster.h): the quorum
+ * starts and stops the server while this mount leads, and the client
+ * always runs, connecting in the background to whichever mount leads.
  */
+#include <linux/mutex.h>
 #include <linux/slab.h>
 
+#include "cluster/client.h"
 #include "cluster/cluster.h"
 #include "cluster/quorum.h"
+#include "cluster/server.h"
 
 struct scoutfs_cluster {
 	struct scoutfs_cluster_args args;
 	struct scoutfs_quorum *quorum;
+	struct scoutfs_client *client;
+	struct mutex server_mutex;
+	struct scoutfs_server *server;
+	/* TEMPORARY(net-fallback): until the election lands */
+	bool fallback_leader;
 };
 
 static int start_server(void *arg, u64 term, const struct scoutfs_inet_addr *addr)
 {
-	return 0;
+	struct scoutfs_cluster *cl = arg;
+	struct scoutfs_server_args sa = {
+		.fsid = cl->args.fsid,
+		.rid = cl->args.rid,
+		.term = term,
+		.addr = *addr,
+		.keepalive_ms = cl->args.tcp_keepalive_timeout_ms,
+	};
+	int ret;
+
+	mutex_lock(&cl->server_mutex);
+	/* a server of an earlier term would have been stopped first */
+	scoutfs_server_stop(cl->server);
+	cl->server = NULL;
+	ret = scoutfs_server_start(&cl->server, &sa);
+	mutex_unlock(&cl->server_mutex);
+	return ret;
 }
 
 static void stop_server(void *arg)
 {
+	struct scoutfs_cluster *cl = arg;
+
+	mutex_lock(&cl->server_mutex);
+	scoutfs_server_stop(cl->server);
+	cl->server = NULL;
+	mutex_unlock(&cl->server_mutex);
 }
 
 static const struct scoutfs_quorum_ops quorum_ops = {
 	.start_server = start_server,
 	.stop_server = stop_server,
 };
+
+static int find_leader(void *arg, struct scoutfs_inet_addr *addr, u64 *term)
+{
+	struct scoutfs_cluster *cl = arg;
+
+	/* TEMPORARY(net-fallback): until the election lands */
+	if (cl->fallback_leader) {
+		*addr = cl->args.super->quorum.slots[0].addr;
+		*term = 1;
+		return 0;
+	}
+	return scoutfs_quorum_find_leader(cl->quorum, addr, term);
+}
 
 int scoutfs_cluster_join(struct scoutfs_cluster **cl_ret,
 			 const struct scoutfs_cluster_args *args)
@@ -37,6 +82,13 @@ int scoutfs_cluster_join(struct scoutfs_cluster **cl_ret,
 		.slot = args->quorum_slot,
 		.heartbeat_timeout_ms = args->quorum_heartbeat_timeout_ms,
 	};
+	struct scoutfs_client_args ca = {
+		.fsid = args->fsid,
+		.rid = args->rid,
+		.quorum_slot = args->quorum_slot,
+		.keepalive_ms = args->tcp_keepalive_timeout_ms,
+		.find_leader = find_leader,
+	};
 	struct scoutfs_cluster *cl;
 	int ret;
 
@@ -44,20 +96,49 @@ int scoutfs_cluster_join(struct scoutfs_cluster **cl_ret,
 	if (!cl)
 		return -ENOMEM;
 	cl->args = *args;
+	mutex_init(&cl->server_mutex);
+	ca.find_leader_arg = cl;
+
 	ret = scoutfs_quorum_start(&cl->quorum, &qa, &quorum_ops, cl);
-	if (ret) {
-		kfree(cl);
-		return ret;
+	if (ret)
+		goto out;
+
+	/* TEMPORARY(net-fallback): slot 0 leads until the election lands */
+	if (args->quorum_slot == 0) {
+		ret = start_server(cl, 1, &args->super->quorum.slots[0].addr);
+		if (ret) {
+			scoutfs_quorum_stop(cl->quorum);
+			goto out;
+		}
+		cl->fallback_leader = true;
 	}
-	*cl_ret = cl;
-	return 0;
+
+	ret = scoutfs_client_start(&cl->client, &ca);
+	if (ret) {
+		scoutfs_quorum_stop(cl->quorum);
+		stop_server(cl);
+	}
+out:
+	if (ret)
+		kfree(cl);
+	else
+		*cl_ret = cl;
+	return ret;
 }
 
+/*
+ * The farewell comes first, while this mount's own server (if it leads)
+ * still answers; the quorum stops the server when it stops, and a
+ * server it left running (an error path) is stopped last.
+ */
 void scoutfs_cluster_leave(struct scoutfs_cluster *cl)
 {
 	if (!cl)
 		return;
+	scoutfs_client_farewell(cl->client);
+	scoutfs_client_stop(cl->client);
 	scoutfs_quorum_stop(cl->quorum);
+	stop_server(cl);
 	kfree(cl);
 }
 

@@ -84,4 +84,46 @@ SCOUTFS_CHECK_OFFSET(struct scoutfs_net_header, data_len, 32);
 SCOUTFS_CHECK_OFFSET(struct scoutfs_net_header, version, 36);
 SCOUTFS_CHECK_OFFSET(struct scoutfs_net_header, error, 39);
 
+/*
+ * GREETING: the first request on every connection, from the mount to
+ * the server.  The header's fsid isn't checked by the server in this
+ * first message; the payload's fsid is, against the server's own
+ * superblock, so that a mount of another filesystem gets a clear
+ * refusal rather than a closed connection.
+ *
+ * Payloads may grow new trailing fields that old receivers ignore, so
+ * receivers accept payloads at least as long as the struct they know.
+ * No flags are defined yet: senders set 0 and receivers refuse any.
+ */
+#define SCOUTFS_NET_GREETING_NO_SLOT	0xff	/* quorum_slot of a non-member */
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic error "-Wpadded"
+
+struct scoutfs_net_greeting {
+	__le64 fsid;
+	__le64 rid;
+	__le64 flags;
+	__u8 version_min;
+	__u8 version_max;
+	__u8 quorum_slot;
+	__u8 __pad[5];
+};
+
+struct scoutfs_net_greeting_response {
+	__le64 server_term;
+	__le64 server_rid;
+	__le64 flags;
+	__u8 version;
+	__u8 __pad[7];
+};
+
+#pragma GCC diagnostic pop
+
+SCOUTFS_CHECK_SIZE(struct scoutfs_net_greeting, 32);
+SCOUTFS_CHECK_OFFSET(struct scoutfs_net_greeting, version_min, 24);
+SCOUTFS_CHECK_OFFSET(struct scoutfs_net_greeting, quorum_slot, 26);
+SCOUTFS_CHECK_SIZE(struct scoutfs_net_greeting_response, 32);
+SCOUTFS_CHECK_OFFSET(struct scoutfs_net_greeting_response, version, 24);
+
 #endif
