@@ -61,7 +61,9 @@ closed_saying() {
 	rid=$(cat /sys/fs/scoutfs/f.*/rid)
 	wait_dmesg "scoutfs $(fsid): server: listening on 127.0.0.1:$PORT for term"
 	wait_dmesg "scoutfs $(fsid): server: client rid $rid greeted from 127.0.0.1:"
-	wait_dmesg "scoutfs $(fsid): connected to the server at 127.0.0.1:$PORT: term 1, server rid $rid, protocol version 1"
+	wait_dmesg "scoutfs $(fsid): connected to the server at 127.0.0.1:$PORT: term "
+	run bash -c "dmesg | grep 'connected to the server at'"
+	assert_output --regexp ": term [1-9][0-9]*, server rid $rid, protocol version 1\$"
 	# one established connection each way, with keepalive running
 	run ss -tnoH state established "( dport = :$PORT )"
 	assert_success
@@ -72,7 +74,7 @@ closed_saying() {
 @test "a well-behaved peer greets, gets INVAL for an unserved command, says farewell" {
 	net_case good_session
 	rid=$(echo "$output" | sed -n 's/^rid //p')
-	assert_line "term 1 server_rid $(cat /sys/fs/scoutfs/f.*/rid) version 1"
+	assert_line --regexp "^term [1-9][0-9]* server_rid $(cat /sys/fs/scoutfs/f.*/rid) version 1\$"
 	wait_dmesg "server: client rid $rid greeted from 127.0.0.1:$port"
 	wait_dmesg "server: client rid $rid said farewell"
 	run bash -c "dmesg | grep 'closing connection with 127.0.0.1:$port'"
@@ -141,8 +143,42 @@ closed_saying() {
 	[ "${#lines[@]}" -eq 1 ]
 }
 
+@test "a client whose connection is killed reconnects and greets again" {
+	rid=$(cat /sys/fs/scoutfs/f.*/rid)
+	# abort the client's socket (RST to the server)
+	ss -K dst 127.0.0.1 dport = :$PORT >/dev/null
+	wait_dmesg "scoutfs $(fsid): disconnected from the server at 127.0.0.1:$PORT"
+	wait_dmesg "server: client rid $rid greeted from 127.0.0.1:"
+	wait_dmesg "(reconnected)"
+	for i in $(seq 100); do
+		[ "$(dmesg | grep -c 'connected to the server at')" -ge 2 ] && break
+		sleep 0.1
+	done
+	run bash -c "dmesg | grep -c ': connected to the server at'"
+	assert_output 2
+	run ss -tnH state established "( dport = :$PORT )"
+	[ "${#lines[@]}" -eq 1 ]
+	# and the server still serves other peers
+	net_case good_session
+}
+
+@test "unmounting just as the connection is killed still says farewell, after reconnecting" {
+	rid=$(cat /sys/fs/scoutfs/f.*/rid)
+	dmesg -C
+	ss -K dst 127.0.0.1 dport = :$PORT >/dev/null
+	umount /mnt/test
+	run bash -c "dmesg | grep -E 'disconnected from the server|said farewell'"
+	assert_line --index 0 --partial "disconnected from the server at 127.0.0.1:$PORT"
+	assert_output --partial "server: client rid $rid said farewell"
+	assert_output --partial "scoutfs $(fsid): said farewell to the server"
+	# the mount comes back for the tests that follow
+	mount -t scoutfs -o ro,metadev_path=$META,quorum_slot_nr=0 "$DATA" /mnt/test
+	wait_dmesg ": connected to the server at 127.0.0.1:$PORT"
+}
+
 @test "unmount says farewell and closes everything" {
 	rid=$(cat /sys/fs/scoutfs/f.*/rid)
+	dmesg -C
 	umount /mnt/test
 	run dmesg
 	assert_output --partial "server: client rid $rid said farewell"
