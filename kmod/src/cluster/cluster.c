@@ -18,8 +18,6 @@ struct scoutfs_cluster {
 	struct scoutfs_client *client;
 	struct mutex server_mutex;
 	struct scoutfs_server *server;
-	/* TEMPORARY(net-fallback): until the election lands */
-	bool fallback_leader;
 };
 
 static int start_server(void *arg, u64 term, const struct scoutfs_inet_addr *addr)
@@ -62,12 +60,6 @@ static int find_leader(void *arg, struct scoutfs_inet_addr *addr, u64 *term)
 {
 	struct scoutfs_cluster *cl = arg;
 
-	/* TEMPORARY(net-fallback): until the election lands */
-	if (cl->fallback_leader) {
-		*addr = cl->args.super->quorum.slots[0].addr;
-		*term = 1;
-		return 0;
-	}
 	return scoutfs_quorum_find_leader(cl->quorum, addr, term);
 }
 
@@ -102,16 +94,6 @@ int scoutfs_cluster_join(struct scoutfs_cluster **cl_ret,
 	ret = scoutfs_quorum_start(&cl->quorum, &qa, &quorum_ops, cl);
 	if (ret)
 		goto out;
-
-	/* TEMPORARY(net-fallback): slot 0 leads until the election lands */
-	if (args->quorum_slot == 0) {
-		ret = start_server(cl, 1, &args->super->quorum.slots[0].addr);
-		if (ret) {
-			scoutfs_quorum_stop(cl->quorum);
-			goto out;
-		}
-		cl->fallback_leader = true;
-	}
 
 	ret = scoutfs_client_start(&cl->client, &ca);
 	if (ret) {
