@@ -51,9 +51,21 @@ static void stop_server(void *arg)
 	mutex_unlock(&cl->server_mutex);
 }
 
+/*
+ * A previous leader may still be running its server.  For now every
+ * fence "succeeds" so that elections proceed; the fencing subsystem
+ * (fence requests that userspace answers through sysfs) will take this
+ * over and only return 0 once the old leader is known to be stopped.
+ */
+static int fence_previous(void *arg, int slot, u64 rid, u64 term)
+{
+	return 0;
+}
+
 static const struct scoutfs_quorum_ops quorum_ops = {
 	.start_server = start_server,
 	.stop_server = stop_server,
+	.fence_previous = fence_previous,
 };
 
 static int find_leader(void *arg, struct scoutfs_inet_addr *addr, u64 *term)
