@@ -34,6 +34,13 @@ static void test_layout(void)
 	tap_is_int(sizeof(struct scoutfs_net_header), 40, "header is 40 bytes");
 	tap_is_int(offsetof(struct scoutfs_net_header, data_len), 32, "data_len at 32");
 	tap_is_int(offsetof(struct scoutfs_net_header, error), 39, "error at 39");
+	tap_is_int(sizeof(struct scoutfs_net_greeting), 32, "greeting is 32 bytes");
+	tap_is_int(offsetof(struct scoutfs_net_greeting, quorum_slot), 26,
+		   "greeting quorum_slot at 26");
+	tap_is_int(sizeof(struct scoutfs_net_greeting_response), 32,
+		   "greeting response is 32 bytes");
+	tap_is_int(offsetof(struct scoutfs_net_greeting_response, version), 24,
+		   "greeting response version at 24");
 }
 
 static void test_round_trips(void)

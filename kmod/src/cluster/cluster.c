@@ -1,35 +1,83 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A mount's membership in the cluster (cluster/cluster.h).
+ * A mount's membership in the cluster (cluster/cluster.h): the quorum
+ * starts and stops the server while this mount leads, and the client
+ * always runs, connecting in the background to whichever mount leads.
  */
+#include <linux/mutex.h>
 #include <linux/slab.h>
 
+#include "cluster/client.h"
 #include "cluster/cluster.h"
-#include "cluster/log_merge.h"
 #include "cluster/quorum.h"
-#include "cluster/server_state.h"
+#include "cluster/server.h"
+#include "format/wire.h"
 #include "items/trans.h"
 
 struct scoutfs_cluster {
 	struct scoutfs_cluster_args args;
 	struct scoutfs_quorum *quorum;
-	/* XXX until the client and server talk over TCP: the local server's state */
-	struct scoutfs_server_state *local;
+	struct scoutfs_client *client;
+	struct mutex server_mutex;
+	struct scoutfs_server *server;
 };
 
 static int start_server(void *arg, u64 term, const struct scoutfs_inet_addr *addr)
 {
-	return 0;
+	struct scoutfs_cluster *cl = arg;
+	struct scoutfs_server_args sa = {
+		.fsid = cl->args.fsid,
+		.rid = cl->args.rid,
+		.term = term,
+		.addr = *addr,
+		.keepalive_ms = cl->args.tcp_keepalive_timeout_ms,
+		.meta_bdev = cl->args.meta_bdev,
+		.bc = cl->args.blocks,
+	};
+	int ret;
+
+	mutex_lock(&cl->server_mutex);
+	/* a server of an earlier term would have been stopped first */
+	scoutfs_server_stop(cl->server);
+	cl->server = NULL;
+	ret = scoutfs_server_start(&cl->server, &sa);
+	mutex_unlock(&cl->server_mutex);
+	return ret;
 }
 
 static void stop_server(void *arg)
 {
+	struct scoutfs_cluster *cl = arg;
+
+	mutex_lock(&cl->server_mutex);
+	scoutfs_server_stop(cl->server);
+	cl->server = NULL;
+	mutex_unlock(&cl->server_mutex);
+}
+
+/*
+ * A previous leader may still be running its server.  For now every
+ * fence "succeeds" so that elections proceed; the fencing subsystem
+ * (fence requests that userspace answers through sysfs) will take this
+ * over and only return 0 once the old leader is known to be stopped.
+ */
+static int fence_previous(void *arg, int slot, u64 rid, u64 term)
+{
+	return 0;
 }
 
 static const struct scoutfs_quorum_ops quorum_ops = {
 	.start_server = start_server,
 	.stop_server = stop_server,
+	.fence_previous = fence_previous,
 };
+
+static int find_leader(void *arg, struct scoutfs_inet_addr *addr, u64 *term)
+{
+	struct scoutfs_cluster *cl = arg;
+
+	return scoutfs_quorum_find_leader(cl->quorum, addr, term);
+}
 
 int scoutfs_cluster_join(struct scoutfs_cluster **cl_ret,
 			 const struct scoutfs_cluster_args *args)
@@ -42,6 +90,13 @@ int scoutfs_cluster_join(struct scoutfs_cluster **cl_ret,
 		.slot = args->quorum_slot,
 		.heartbeat_timeout_ms = args->quorum_heartbeat_timeout_ms,
 	};
+	struct scoutfs_client_args ca = {
+		.fsid = args->fsid,
+		.rid = args->rid,
+		.quorum_slot = args->quorum_slot,
+		.keepalive_ms = args->tcp_keepalive_timeout_ms,
+		.find_leader = find_leader,
+	};
 	struct scoutfs_cluster *cl;
 	int ret;
 
@@ -49,36 +104,39 @@ int scoutfs_cluster_join(struct scoutfs_cluster **cl_ret,
 	if (!cl)
 		return -ENOMEM;
 	cl->args = *args;
+	mutex_init(&cl->server_mutex);
+	ca.find_leader_arg = cl;
+
 	ret = scoutfs_quorum_start(&cl->quorum, &qa, &quorum_ops, cl);
+	if (ret)
+		goto out;
+
+	ret = scoutfs_client_start(&cl->client, &ca);
 	if (ret) {
-		kfree(cl);
-		return ret;
-	}
-	cl->local = scoutfs_server_state_create(args->meta_bdev, args->blocks, args->fsid);
-	if (IS_ERR(cl->local)) {
-		ret = PTR_ERR(cl->local);
 		scoutfs_quorum_stop(cl->quorum);
-		kfree(cl);
-		return ret;
+		stop_server(cl);
 	}
-	scoutfs_server_mount_client(cl->local, args->rid, 0,
-				    &args->super->quorum.slots[max(args->quorum_slot, 0)].addr);
-	/* trees finalized before a crash */
-	scoutfs_log_merge(cl->local);
-	*cl_ret = cl;
-	return 0;
+out:
+	if (ret)
+		kfree(cl);
+	else
+		*cl_ret = cl;
+	return ret;
 }
 
+/*
+ * The farewell comes first, while this mount's own server (if it leads)
+ * still answers; the quorum stops the server when it stops, and a
+ * server it left running (an error path) is stopped last.
+ */
 void scoutfs_cluster_leave(struct scoutfs_cluster *cl)
 {
 	if (!cl)
 		return;
-	/* a clean unmount leaves everything merged */
-	if (scoutfs_server_finalize_log_trees(cl->local, cl->args.rid) == 0)
-		scoutfs_log_merge(cl->local);
-	scoutfs_server_unmount_client(cl->local, cl->args.rid);
-	scoutfs_server_state_destroy(cl->local);
+	scoutfs_client_farewell(cl->client);
+	scoutfs_client_stop(cl->client);
 	scoutfs_quorum_stop(cl->quorum);
+	stop_server(cl);
 	kfree(cl);
 }
 
@@ -90,24 +148,42 @@ struct scoutfs_quorum *scoutfs_cluster_quorum(struct scoutfs_cluster *cl)
 static int get_log_trees(void *arg, struct scoutfs_log_trees *lt, u64 *seq)
 {
 	struct scoutfs_cluster *cl = arg;
+	struct scoutfs_net_log_trees_response resp;
+	int ret;
 
-	return scoutfs_server_get_log_trees(cl->local, cl->args.rid, lt, seq);
+	ret = scoutfs_client_request(cl->client, SCOUTFS_NET_CMD_GET_LOG_TREES, NULL, 0,
+				     &resp, sizeof(resp));
+	if (ret >= 0 && ret < sizeof(resp))
+		ret = -EIO;
+	if (ret < 0)
+		return ret;
+	*lt = resp.lt;
+	*seq = le64_to_cpu(resp.seq);
+	return 0;
 }
 
 static int commit_log_trees(void *arg, const struct scoutfs_log_trees *lt,
 			    struct scoutfs_trans_commit_result *res)
 {
 	struct scoutfs_cluster *cl = arg;
-	bool finalized;
+	struct scoutfs_net_commit_response *resp;
 	int ret;
 
-	ret = scoutfs_server_commit_log_trees(cl->local, cl->args.rid, lt, &res->next,
-					      &res->seq, &finalized);
-	/* a failed merge is tried again with the next one */
-	if (ret == 0 && finalized)
-		scoutfs_log_merge(cl->local);
-	if (ret == 0)
-		scoutfs_server_get_roots(cl->local, &res->fs_root, &res->logs_root);
+	resp = kmalloc(sizeof(*resp), GFP_NOFS);
+	if (!resp)
+		return -ENOMEM;
+	ret = scoutfs_client_request(cl->client, SCOUTFS_NET_CMD_COMMIT_LOG_TREES, lt,
+				     sizeof(*lt), resp, sizeof(*resp));
+	if (ret >= 0 && ret < sizeof(*resp))
+		ret = -EIO;
+	if (ret >= 0) {
+		res->next = resp->next;
+		res->seq = le64_to_cpu(resp->seq);
+		res->fs_root = resp->fs_root;
+		res->logs_root = resp->logs_root;
+		ret = 0;
+	}
+	kfree(resp);
 	return ret;
 }
 
@@ -118,5 +194,17 @@ const struct scoutfs_trans_ops scoutfs_cluster_trans_ops = {
 
 int scoutfs_cluster_alloc_inodes(struct scoutfs_cluster *cl, u64 want, u64 *first, u64 *nr)
 {
-	return scoutfs_server_alloc_inodes(cl->local, want, first, nr);
+	struct scoutfs_net_alloc_inodes req = { .want = cpu_to_le64(want) };
+	struct scoutfs_net_alloc_inodes_response resp;
+	int ret;
+
+	ret = scoutfs_client_request(cl->client, SCOUTFS_NET_CMD_ALLOC_INODES, &req,
+				     sizeof(req), &resp, sizeof(resp));
+	if (ret >= 0 && (ret < sizeof(resp) || le64_to_cpu(resp.nr) == 0))
+		ret = -EIO;
+	if (ret < 0)
+		return ret;
+	*first = le64_to_cpu(resp.first);
+	*nr = le64_to_cpu(resp.nr);
+	return 0;
 }

@@ -18,12 +18,20 @@ struct scoutfs_quorum;
  * wins an election calls start_server(); when it stops leading (it
  * loses contact with a majority, or the quorum is stopped) it calls
  * stop_server() before anything else can start a server for a later
- * term.  Both are called from the quorum's own thread, never with its
- * locks held.
+ * term.  All ops are called from the quorum's own thread, never with
+ * its locks held.
+ *
+ * fence_previous() is called by a member that just won an election,
+ * before start_server(), for every earlier leader whose quorum block
+ * shows an ELECT without a later STOP: that leader (slot, the rid of
+ * its mount, its term) may still be running a server.  The new leader
+ * only starts its server when every such call returned 0; otherwise it
+ * steps down and a later election tries again.
  */
 struct scoutfs_quorum_ops {
 	int (*start_server)(void *arg, u64 term, const struct scoutfs_inet_addr *addr);
 	void (*stop_server)(void *arg);
+	int (*fence_previous)(void *arg, int slot, u64 rid, u64 term);
 };
 
 struct scoutfs_quorum_args {

@@ -12,7 +12,7 @@
 #ifndef _SCOUTFS_FORMAT_WIRE_H_
 #define _SCOUTFS_FORMAT_WIRE_H_
 
-#include "types.h"
+#include "format.h"
 
 #define SCOUTFS_NET_MAGIC		0x5c0f7e17U
 /*
@@ -83,5 +83,88 @@ SCOUTFS_CHECK_OFFSET(struct scoutfs_net_header, seq, 24);
 SCOUTFS_CHECK_OFFSET(struct scoutfs_net_header, data_len, 32);
 SCOUTFS_CHECK_OFFSET(struct scoutfs_net_header, version, 36);
 SCOUTFS_CHECK_OFFSET(struct scoutfs_net_header, error, 39);
+
+/*
+ * GREETING: the first request on every connection, from the mount to
+ * the server.  The header's fsid isn't checked by the server in this
+ * first message; the payload's fsid is, against the server's own
+ * superblock, so that a mount of another filesystem gets a clear
+ * refusal rather than a closed connection.
+ *
+ * Payloads may grow new trailing fields that old receivers ignore, so
+ * receivers accept payloads at least as long as the struct they know.
+ * No flags are defined yet: senders set 0 and receivers refuse any.
+ */
+#define SCOUTFS_NET_GREETING_NO_SLOT	0xff	/* quorum_slot of a non-member */
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic error "-Wpadded"
+
+struct scoutfs_net_greeting {
+	__le64 fsid;
+	__le64 rid;
+	__le64 flags;
+	__u8 version_min;
+	__u8 version_max;
+	__u8 quorum_slot;
+	__u8 __pad[5];
+};
+
+struct scoutfs_net_greeting_response {
+	__le64 server_term;
+	__le64 server_rid;
+	__le64 flags;
+	__u8 version;
+	__u8 __pad[7];
+};
+
+/*
+ * ALLOC_INODES: a range of inode numbers never used before, first ..
+ * first + nr - 1 (nr may be less than asked, never 0).
+ */
+struct scoutfs_net_alloc_inodes {
+	__le64 want;
+};
+
+struct scoutfs_net_alloc_inodes_response {
+	__le64 first;
+	__le64 nr;
+};
+
+/*
+ * GET_LOG_TREES (no request payload): the mount's open log tree, with
+ * its metadata allocator topped up, and the version its next
+ * transaction writes items with.
+ */
+struct scoutfs_net_log_trees_response {
+	struct scoutfs_log_trees lt;
+	__le64 seq;
+};
+
+/*
+ * COMMIT_LOG_TREES: the request is the mount's committed struct
+ * scoutfs_log_trees, blocks written and flushed.  The response is the
+ * log tree of its next transaction (the same tree, or a new one when the
+ * server finalized it) and its seq, and the roots readers merge after
+ * the commit.
+ */
+struct scoutfs_net_commit_response {
+	struct scoutfs_log_trees next;
+	__le64 seq;
+	struct scoutfs_btree_root fs_root;
+	struct scoutfs_btree_root logs_root;
+};
+
+#pragma GCC diagnostic pop
+
+SCOUTFS_CHECK_SIZE(struct scoutfs_net_alloc_inodes, 8);
+SCOUTFS_CHECK_SIZE(struct scoutfs_net_alloc_inodes_response, 16);
+SCOUTFS_CHECK_SIZE(struct scoutfs_net_log_trees_response, 216);
+SCOUTFS_CHECK_SIZE(struct scoutfs_net_commit_response, 264);
+SCOUTFS_CHECK_SIZE(struct scoutfs_net_greeting, 32);
+SCOUTFS_CHECK_OFFSET(struct scoutfs_net_greeting, version_min, 24);
+SCOUTFS_CHECK_OFFSET(struct scoutfs_net_greeting, quorum_slot, 26);
+SCOUTFS_CHECK_SIZE(struct scoutfs_net_greeting_response, 32);
+SCOUTFS_CHECK_OFFSET(struct scoutfs_net_greeting_response, version, 24);
 
 #endif

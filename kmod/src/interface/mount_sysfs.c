@@ -4,12 +4,18 @@
  * it: /sys/fs/scoutfs/f.<fsid>.r.<rid>/ with the top 24 bits of each in
  * hex, holding the full ids in the files fsid and rid.  The directory
  * exists from the end of a successful mount to the start of unmount;
- * later subsystems (quorum, fencing, counters) add their files here.
+ * later subsystems (fencing, counters) add their files here.
+ *
+ * quorum/ holds upstream's is_leader (1 while this mount leads and runs
+ * the server, else 0) and status (the election state, one "name value"
+ * per line).
  */
 #include <linux/fs.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
+#include "cluster/cluster.h"
+#include "cluster/quorum.h"
 #include "interface/mount_sysfs.h"
 #include "interface/sysfs.h"
 #include "vfs/mount.h"
@@ -17,6 +23,7 @@
 
 struct mount_sysfs {
 	struct scoutfs_sysfs_dir dir;
+	struct scoutfs_sysfs_dir quorum_dir;
 	struct super_block *sb;
 };
 
@@ -56,6 +63,42 @@ static const struct attribute_group *mount_groups[] = {
 	NULL,
 };
 
+static struct scoutfs_quorum *kobj_quorum(struct kobject *kobj)
+{
+	struct mount_sysfs *ms = container_of(scoutfs_sysfs_dir_from_kobj(kobj),
+					      struct mount_sysfs, quorum_dir);
+
+	return scoutfs_cluster_quorum(SCOUTFS_MNT(ms->sb)->cluster);
+}
+
+static ssize_t is_leader_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", scoutfs_quorum_is_leader(kobj_quorum(kobj)) ? 1 : 0);
+}
+
+static ssize_t status_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return scoutfs_quorum_status(kobj_quorum(kobj), buf, PAGE_SIZE);
+}
+
+static struct kobj_attribute is_leader_attr = __ATTR_RO(is_leader);
+static struct kobj_attribute status_attr = __ATTR_RO(status);
+
+static struct attribute *quorum_attrs[] = {
+	&is_leader_attr.attr,
+	&status_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group quorum_group = {
+	.attrs = quorum_attrs,
+};
+
+static const struct attribute_group *quorum_groups[] = {
+	&quorum_group,
+	NULL,
+};
+
 /* the top 24 bits, as in upstream's directory names and log prefixes */
 #define ID_SHORT(id) ((unsigned int)((id) >> 40))
 
@@ -76,6 +119,12 @@ static int mount_sysfs_mounted(struct super_block *sb)
 		kfree(ms);
 		return ret;
 	}
+	ret = scoutfs_sysfs_dir_add(&ms->quorum_dir, &ms->dir, quorum_groups, "quorum");
+	if (ret) {
+		scoutfs_sysfs_dir_del(&ms->dir);
+		kfree(ms);
+		return ret;
+	}
 	mnt->observer_private = ms;
 	return 0;
 }
@@ -85,6 +134,7 @@ static void mount_sysfs_unmounting(struct super_block *sb)
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(sb);
 	struct mount_sysfs *ms = mnt->observer_private;
 
+	scoutfs_sysfs_dir_del(&ms->quorum_dir);
 	scoutfs_sysfs_dir_del(&ms->dir);
 	kfree(ms);
 	mnt->observer_private = NULL;
