@@ -154,6 +154,18 @@ send_msg() {
 	umount $MNT
 }
 
+@test "a slot with an IPv6 address elects itself too" {
+	scoutfs mkfs -f -Q 0,::1,$PORT "$META" "$DATA" >/dev/null
+	run mount -t scoutfs -o $OPTS,quorum_slot_nr=0 "$DATA" $MNT
+	assert_success
+	wait_is_leader 5 1
+	assert_equal "$(status_field term)" 1
+	run ss -Hlun "sport = :$PORT"
+	assert_output --partial "[::1]:$PORT"
+	umount $MNT
+	assert_equal "$(block_event_term stop)" 1
+}
+
 @test "the filesystem checks clean after all of this" {
 	scoutfs mkfs -f -Q 0,127.0.0.1,$PORT "$META" "$DATA" >/dev/null
 	mount -t scoutfs -o $OPTS,quorum_slot_nr=0 "$DATA" $MNT
