@@ -22,22 +22,26 @@ teardown_file() {
 	rmmod scoutfs
 }
 
-qdir() { echo /sys/fs/scoutfs/f.*/quorum; }
+# the mounted filesystem's quorum directory (the glob expands here)
+qdir() {
+	local d
+	for d in /sys/fs/scoutfs/f.*/quorum; do echo "$d"; done
+}
 
 # status field NAME of the mounted filesystem
 status_field() {
-	awk -v n="$1" '$1 == n { print $2 }' $(qdir)/status
+	awk -v n="$1" '$1 == n { print $2 }' "$(qdir)"/status
 }
 
 # wait up to $1 seconds for is_leader to read $2
 wait_is_leader() {
 	local i
 	for ((i = 0; i < $1 * 10; i++)); do
-		[ "$(cat $(qdir)/is_leader)" = "$2" ] && return 0
+		[ "$(cat "$(qdir)"/is_leader)" = "$2" ] && return 0
 		sleep 0.1
 	done
-	echo "is_leader stayed $(cat $(qdir)/is_leader); status:" >&2
-	cat $(qdir)/status >&2
+	echo "is_leader stayed $(cat "$(qdir)"/is_leader); status:" >&2
+	cat "$(qdir)"/status >&2
 	return 1
 }
 
@@ -105,7 +109,7 @@ send_msg() {
 	assert_output --partial "wrong fsid"
 	refute_output --partial "BUG"
 	assert_equal "$(status_field term)" 1
-	assert_equal "$(cat $(qdir)/is_leader)" 1
+	assert_equal "$(cat "$(qdir)"/is_leader)" 1
 }
 
 @test "unmount records stop and end; the next mount leads a higher term" {
@@ -128,7 +132,7 @@ send_msg() {
 @test "a mount without a slot takes no part and never leads" {
 	run mount -t scoutfs -o ro,metadev_path=$META "$DATA" $MNT
 	assert_success
-	assert_equal "$(cat $(qdir)/is_leader)" 0
+	assert_equal "$(cat "$(qdir)"/is_leader)" 0
 	assert_equal "$(status_field role)" none
 	assert_equal "$(status_field slot)" -1
 	umount $MNT
@@ -148,6 +152,18 @@ send_msg() {
 	run dmesg
 	assert_output --partial "ignoring quorum slot 1 block: checksum mismatch"
 	umount $MNT
+}
+
+@test "a slot with an IPv6 address elects itself too" {
+	scoutfs mkfs -f -Q 0,::1,$PORT "$META" "$DATA" >/dev/null
+	run mount -t scoutfs -o $OPTS,quorum_slot_nr=0 "$DATA" $MNT
+	assert_success
+	wait_is_leader 5 1
+	assert_equal "$(status_field term)" 1
+	run ss -Hlun "sport = :$PORT"
+	assert_output --partial "[::1]:$PORT"
+	umount $MNT
+	assert_equal "$(block_event_term stop)" 1
 }
 
 @test "the filesystem checks clean after all of this" {
