@@ -12,6 +12,7 @@ import base64
 import glob
 import json
 import os
+import select
 import subprocess
 import sys
 import time
@@ -43,10 +44,40 @@ def run(req):
             "err": base64.b64encode(err).decode()}
 
 
+def write_all(fd, data):
+    """Write all of data to fd.
+
+    One write to a virtio-serial port takes at most 32 KB, so a large
+    reply needs several.  If the fd is non-blocking, wait until the port
+    can take more.  Returns False if the port failed: the host then gets
+    no complete reply line for this request and gives up on it.
+    """
+    view = memoryview(data)
+    while view:
+        try:
+            n = os.write(fd, view)
+        except BlockingIOError:
+            select.select([], [fd], [], 1.0)
+            continue
+        except OSError as e:
+            print("agent: reply write failed: " + os.strerror(e.errno),
+                  file=sys.stderr, flush=True)
+            return False
+        if n == 0:
+            # The port took nothing: wait for room instead of spinning.
+            select.select([], [fd], [], 1.0)
+            continue
+        view = view[n:]
+    return True
+
+
 def main():
     fd = os.open(find_port(), os.O_RDWR)
     print("agent: listening", flush=True)
     buf = b""
+    # After a failed write the host may hold part of a line; a newline
+    # ends it so that the next reply starts a line of its own.
+    cut = False
     while True:
         try:
             chunk = os.read(fd, 65536)
@@ -65,7 +96,10 @@ def main():
             except (ValueError, KeyError, TypeError) as e:
                 reply = {"id": None, "rc": 2, "out": "",
                          "err": base64.b64encode(str(e).encode()).decode()}
-            os.write(fd, json.dumps(reply).encode() + b"\n")
+            data = json.dumps(reply).encode() + b"\n"
+            if cut:
+                data = b"\n" + data
+            cut = not write_all(fd, data)
 
 
 if __name__ == "__main__":

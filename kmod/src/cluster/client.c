@@ -26,7 +26,7 @@
 /* how often a connected client checks for a leader of a later term */
 #define CLIENT_LEADER_CHECK_MS		2000
 /* unmount waits this long for the farewell's answer ... */
-#define CLIENT_FAREWELL_MS		10000
+#define CLIENT_FAREWELL_MS		60000
 /* ... or this long when there's no connection to the server at all */
 #define CLIENT_FAREWELL_NO_SERVER_MS	2000
 

@@ -12,6 +12,7 @@
 #include "cluster/quorum.h"
 #include "cluster/server.h"
 #include "format/wire.h"
+#include "items/forest.h"
 #include "items/trans.h"
 
 struct scoutfs_cluster {
@@ -208,3 +209,25 @@ int scoutfs_cluster_alloc_inodes(struct scoutfs_cluster *cl, u64 want, u64 *firs
 	*nr = le64_to_cpu(resp.nr);
 	return 0;
 }
+
+static int get_roots(void *arg, struct scoutfs_btree_root *fs_root,
+		     struct scoutfs_btree_root *logs_root)
+{
+	struct scoutfs_cluster *cl = arg;
+	struct scoutfs_net_roots resp;
+	int ret;
+
+	ret = scoutfs_client_request(cl->client, SCOUTFS_NET_CMD_GET_ROOTS, NULL, 0,
+				     &resp, sizeof(resp));
+	if (ret >= 0 && ret < sizeof(resp))
+		ret = -EIO;
+	if (ret < 0)
+		return ret;
+	*fs_root = resp.fs_root;
+	*logs_root = resp.logs_root;
+	return 0;
+}
+
+const struct scoutfs_forest_ops scoutfs_cluster_forest_ops = {
+	.get_roots = get_roots,
+};

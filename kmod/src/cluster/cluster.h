@@ -37,6 +37,9 @@ struct scoutfs_quorum *scoutfs_cluster_quorum(struct scoutfs_cluster *cl);
 /* the mount's transactions talk to the server through these (arg: cl) */
 extern const struct scoutfs_trans_ops scoutfs_cluster_trans_ops;
 
+/* the forest's readers get newer roots through these (arg: cl) */
+extern const struct scoutfs_forest_ops scoutfs_cluster_forest_ops;
+
 /* never used inode numbers for the mount: *first .. *first + *nr - 1 */
 int scoutfs_cluster_alloc_inodes(struct scoutfs_cluster *cl, u64 want, u64 *first, u64 *nr);
 

@@ -36,9 +36,13 @@ struct merge_tree {
 
 struct merge {
 	struct scoutfs_server_state *ss;
+	bool (*should_stop)(void *arg);
+	void *stop_arg;
 	struct merge_tree *trees;
 	unsigned int nr_trees;
 	bool others_have_items;
+	/* one tree and nothing else to hide: deletions delete */
+	bool direct_deletes;
 	void *val;
 };
 
@@ -103,6 +107,8 @@ static int merge_item(struct merge *m, struct scoutfs_server_txn *txn,
 		return 0;
 	if (ret && ret != -ENOENT)
 		return ret;
+	if (m->direct_deletes && (flags & SCOUTFS_ITEM_FLAG_DELETION))
+		return ret == -ENOENT ? 0 : scoutfs_btree_delete(txn->alloc, root, key);
 	return scoutfs_btree_force(txn->alloc, root, key, seq, flags,
 				   (flags & SCOUTFS_ITEM_FLAG_DELETION) ? NULL : m->val, len);
 }
@@ -147,6 +153,8 @@ static int for_each_item(struct merge *m, const struct scoutfs_btree_root *root,
 	scoutfs_key_set_zeros(&key);
 	scoutfs_key_set_ones(&last);
 	while (!done) {
+		if (m->should_stop && m->should_stop(m->stop_arg))
+			return -EINTR;
 		ret = scoutfs_server_txn_begin(m->ss, &txn);
 		if (ret)
 			return ret;
@@ -204,11 +212,12 @@ static int remove_trees(struct merge *m)
 	return scoutfs_server_txn_end(m->ss, ret);
 }
 
-int scoutfs_log_merge(struct scoutfs_server_state *ss)
+int scoutfs_log_merge(struct scoutfs_server_state *ss,
+		      bool (*should_stop)(void *arg), void *arg)
 {
 	struct scoutfs_btree_root fs_root;
 	struct scoutfs_btree_root logs_root;
-	struct merge m = { .ss = ss };
+	struct merge m = { .ss = ss, .should_stop = should_stop, .stop_arg = arg };
 	unsigned int i;
 	int ret;
 
@@ -229,14 +238,15 @@ int scoutfs_log_merge(struct scoutfs_server_state *ss)
 	if (ret || m.nr_trees == 0)
 		goto out;
 
+	m.direct_deletes = m.nr_trees == 1 && !m.others_have_items;
 	for (i = 0; i < m.nr_trees && ret == 0; i++)
 		ret = for_each_item(&m, &m.trees[i].lt.item_root, merge_item);
-	for (i = 0; i < m.nr_trees && ret == 0 && !m.others_have_items; i++)
+	for (i = 0; i < m.nr_trees && ret == 0 && !m.others_have_items && !m.direct_deletes; i++)
 		ret = for_each_item(&m, &m.trees[i].lt.item_root, drop_tombstone);
 	if (ret == 0)
 		ret = remove_trees(&m);
 out:
-	if (ret)
+	if (ret && ret != -EINTR)
 		pr_err_ratelimited("scoutfs: server: merging %u log trees failed (%d); it will be tried again\n",
 				   m.nr_trees, ret);
 	kfree(m.val);

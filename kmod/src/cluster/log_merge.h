@@ -11,6 +11,8 @@ struct scoutfs_server_state;
  * version is in the fs tree or still in its log tree), so it can stop
  * at any point and be run again.
  */
-int scoutfs_log_merge(struct scoutfs_server_state *ss);
+/* should_stop (if given) is asked between commits: the merge resumes later */
+int scoutfs_log_merge(struct scoutfs_server_state *ss,
+		      bool (*should_stop)(void *arg), void *arg);
 
 #endif

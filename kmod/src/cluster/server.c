@@ -15,6 +15,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "cluster/log_merge.h"
 #include "cluster/net.h"
@@ -33,6 +34,8 @@ struct scoutfs_server {
 	struct scoutfs_server_args args;
 	struct scoutfs_net_listener *lis;
 	struct scoutfs_server_state *ss;	/* what the server persists */
+	struct work_struct merge_work;		/* merging finalized log trees */
+	unsigned long stop_deadline;		/* a merge stops after this, 0: runs */
 	struct mutex mutex;		/* clients and their conns */
 	struct list_head clients;
 };
@@ -178,10 +181,10 @@ static int server_farewell(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
 
 	/* its last tree is merged and it stops being a member */
 	ret = scoutfs_server_finalize_log_trees(server->ss, rid);
-	if (ret == 0)
-		scoutfs_log_merge(server->ss);
-	if (ret == 0)
+	if (ret == 0) {
+		queue_work(system_unbound_wq, &server->merge_work);
 		ret = scoutfs_server_unmount_client(server->ss, rid);
+	}
 	if (ret)
 		return ret;
 
@@ -273,7 +276,7 @@ static int server_commit_log_trees(struct scoutfs_net_conn *conn, u8 cmd, u64 id
 					      &finalized);
 	/* a merge that fails is tried again after the next finalize */
 	if (ret == 0 && finalized)
-		scoutfs_log_merge(server->ss);
+		queue_work(system_unbound_wq, &server->merge_work);
 	if (ret == 0) {
 		resp->seq = cpu_to_le64(seq);
 		scoutfs_server_get_roots(server->ss, &resp->fs_root, &resp->logs_root);
@@ -304,12 +307,49 @@ static void server_conn_down(struct scoutfs_net_conn *conn, int err)
 			    rid, scoutfs_net_peer(conn), err);
 }
 
+static int server_get_roots(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
+			    void *data, u32 data_len)
+{
+	struct scoutfs_server *server = scoutfs_net_info(conn);
+	struct scoutfs_net_roots resp;
+
+	if (!conn_rid(server, conn))
+		return -EINVAL;
+	scoutfs_server_get_roots(server->ss, &resp.fs_root, &resp.logs_root);
+	return scoutfs_net_response(conn, cmd, id, SCOUTFS_NET_ERR_NONE, &resp, sizeof(resp));
+}
+
+/*
+ * Merges run in the background: they can take a while, and the trees
+ * they merge stay readable (and listed in the roots) until the merge's
+ * last commit, after which readers that still used them read newer
+ * roots (GET_ROOTS).
+ */
+/* a stopping server lets a merge finish for a while, so unmounts leave little behind */
+#define STOP_MERGE_MS 15000
+
+static bool merge_should_stop(void *arg)
+{
+	struct scoutfs_server *server = arg;
+	unsigned long deadline = READ_ONCE(server->stop_deadline);
+
+	return deadline && time_after(jiffies, deadline);
+}
+
+static void server_merge_worker(struct work_struct *work)
+{
+	struct scoutfs_server *server = container_of(work, struct scoutfs_server, merge_work);
+
+	scoutfs_log_merge(server->ss, merge_should_stop, server);
+}
+
 static const struct scoutfs_net_ops server_ops = {
 	.request = {
 		[SCOUTFS_NET_CMD_GREETING] = server_greeting,
 		[SCOUTFS_NET_CMD_ALLOC_INODES] = server_alloc_inodes,
 		[SCOUTFS_NET_CMD_GET_LOG_TREES] = server_get_log_trees,
 		[SCOUTFS_NET_CMD_COMMIT_LOG_TREES] = server_commit_log_trees,
+		[SCOUTFS_NET_CMD_GET_ROOTS] = server_get_roots,
 		[SCOUTFS_NET_CMD_FAREWELL] = server_farewell,
 	},
 	.notify_down = server_conn_down,
@@ -344,8 +384,7 @@ int scoutfs_server_start(struct scoutfs_server **server_ret,
 		kfree(server);
 		return ret;
 	}
-	/* trees finalized before the last server stopped */
-	scoutfs_log_merge(server->ss);
+	INIT_WORK(&server->merge_work, server_merge_worker);
 
 	memset(&ss, 0, sizeof(ss));
 	scoutfs_net_addr_to_sockaddr(&args->addr, &ss, &len);
@@ -359,6 +398,8 @@ int scoutfs_server_start(struct scoutfs_server **server_ret,
 	}
 
 	server_info(server, "listening on %pISpc for term %llu", &ss, args->term);
+	/* trees finalized before the last server stopped */
+	queue_work(system_unbound_wq, &server->merge_work);
 	*server_ret = server;
 	return 0;
 }
@@ -372,6 +413,8 @@ void scoutfs_server_stop(struct scoutfs_server *server)
 		return;
 
 	scoutfs_net_listener_free(server->lis);
+	WRITE_ONCE(server->stop_deadline, (jiffies + msecs_to_jiffies(STOP_MERGE_MS)) | 1);
+	flush_work(&server->merge_work);
 	list_for_each_entry_safe(sc, tmp, &server->clients, entry) {
 		list_del(&sc->entry);
 		kfree(sc);

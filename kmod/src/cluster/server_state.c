@@ -470,6 +470,29 @@ static int finalize(struct scoutfs_server_state *ss, struct scoutfs_log_trees *l
 	return store_log_trees(ss, lt);
 }
 
+/*
+ * Whether lt was recorded and then finalized: its record is finalized
+ * with lt's root, or it's gone because the merge already took it (a
+ * mount only ever commits its newest tree, so a missing older record
+ * can only have been merged).
+ */
+static bool finalized_matches(struct scoutfs_server_state *ss,
+			      const struct scoutfs_log_trees *lt)
+{
+	struct scoutfs_log_trees rec;
+	struct scoutfs_key key;
+	unsigned int len = sizeof(rec);
+	int ret;
+
+	log_trees_key(&key, le64_to_cpu(lt->rid), le64_to_cpu(lt->nr));
+	ret = scoutfs_btree_lookup(ss->bc, &ss->super.logs_root, &key, &rec, &len, NULL, NULL);
+	if (ret == -ENOENT)
+		return true;
+	return ret == 0 && len == sizeof(rec) &&
+	       (le64_to_cpu(rec.flags) & SCOUTFS_LOG_TREES_FINALIZED) &&
+	       !memcmp(&rec.item_root, &lt->item_root, sizeof(rec.item_root));
+}
+
 int scoutfs_server_commit_log_trees(struct scoutfs_server_state *ss, u64 rid,
 				    const struct scoutfs_log_trees *lt,
 				    struct scoutfs_log_trees *next, u64 *trans_seq,
@@ -494,6 +517,13 @@ int scoutfs_server_commit_log_trees(struct scoutfs_server_state *ss, u64 rid,
 	if (cur.nr == lt->nr && cur.trans_seq == lt->trans_seq &&
 	    !memcmp(&cur.item_root, &lt->item_root, sizeof(cur.item_root))) {
 		/* a resent commit that was already recorded */
+		*next = cur;
+		*trans_seq = ss->seq;
+		goto out;
+	}
+	if (le64_to_cpu(cur.nr) == le64_to_cpu(lt->nr) + 1 && cur.trans_seq == 0 &&
+	    finalized_matches(ss, lt)) {
+		/* a resent commit that finalized the tree: the new tree is the answer */
 		*next = cur;
 		*trans_seq = ss->seq;
 		goto out;

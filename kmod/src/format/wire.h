@@ -34,7 +34,8 @@
 #define SCOUTFS_NET_CMD_COMMIT_LOG_TREES 4	/* record a committed log tree */
 #define SCOUTFS_NET_CMD_LOCK		5	/* lock requests, grants, invalidations */
 #define SCOUTFS_NET_CMD_FAREWELL	6	/* a clean unmount */
-#define SCOUTFS_NET_CMD_NR		7	/* commands are 1..NR-1 */
+#define SCOUTFS_NET_CMD_GET_ROOTS	7	/* the trees readers merge */
+#define SCOUTFS_NET_CMD_NR		8	/* commands are 1..NR-1 */
 
 /* the message answers the request with the same id */
 #define SCOUTFS_NET_FLAG_RESPONSE	0x01
@@ -155,8 +156,69 @@ struct scoutfs_net_commit_response {
 	struct scoutfs_btree_root logs_root;
 };
 
+/*
+ * GET_ROOTS (no request payload): the fs tree and the log tree records
+ * as of the server's last commit.  A reader whose trees were merged and
+ * freed meanwhile (a block read gives a stale seq) reads them again.
+ */
+struct scoutfs_net_roots {
+	struct scoutfs_btree_root fs_root;
+	struct scoutfs_btree_root logs_root;
+};
+
+/*
+ * LOCK, in both directions.  Cluster locks cover a range of keys; every
+ * lock has a fixed range (its start key names it).  Modes:
+ *
+ *  NULL        holds nothing
+ *  READ        read the range's items; any number of mounts at once
+ *  WRITE       read and write; one mount alone
+ *  WRITE_ONLY  create and delete items without reading them (index
+ *              items); any number of mounts at once, alone
+ *
+ * A mount's request (struct scoutfs_net_lock, mode = the mode it wants,
+ * old_mode = what it holds) is answered when the lock is granted, with
+ * struct scoutfs_net_lock_grant.  To grant it, the server first sends
+ * each conflicting holder a request of its own (struct scoutfs_net_lock,
+ * mode = what it may keep): the holder commits what it wrote under the
+ * lock, drops what it read, and answers with no payload.  The grant
+ * carries the trees' roots after those commits, and the version that
+ * items written under a WRITE grant must carry at least.
+ *
+ * A mount that greets a new server resends its locks with
+ * SCOUTFS_NET_LOCK_RECOVER: the server records them without conflict.
+ */
+#define SCOUTFS_LOCK_NULL		0
+#define SCOUTFS_LOCK_READ		1
+#define SCOUTFS_LOCK_WRITE		2
+#define SCOUTFS_LOCK_WRITE_ONLY		3
+#define SCOUTFS_LOCK_NR_MODES		4
+
+#define SCOUTFS_NET_LOCK_RECOVER	0x01
+
+struct scoutfs_net_lock {
+	struct scoutfs_key start;
+	struct scoutfs_key end;
+	__u8 mode;
+	__u8 old_mode;
+	__u8 flags;
+	__u8 __pad[5];
+};
+
+struct scoutfs_net_lock_grant {
+	struct scoutfs_key start;
+	__le64 write_seq;
+	struct scoutfs_btree_root fs_root;
+	struct scoutfs_btree_root logs_root;
+	__u8 mode;
+	__u8 __pad[7];
+};
+
 #pragma GCC diagnostic pop
 
+SCOUTFS_CHECK_SIZE(struct scoutfs_net_roots, 48);
+SCOUTFS_CHECK_SIZE(struct scoutfs_net_lock, 72);
+SCOUTFS_CHECK_SIZE(struct scoutfs_net_lock_grant, 96);
 SCOUTFS_CHECK_SIZE(struct scoutfs_net_alloc_inodes, 8);
 SCOUTFS_CHECK_SIZE(struct scoutfs_net_alloc_inodes_response, 16);
 SCOUTFS_CHECK_SIZE(struct scoutfs_net_log_trees_response, 216);

@@ -15,6 +15,7 @@
 
 #include "format/key.h"
 #include "items/forest.h"
+#include "storage/block.h"
 #include "storage/btree.h"
 
 int scoutfs_forest_init(struct scoutfs_forest *forest,
@@ -35,6 +36,13 @@ void scoutfs_forest_destroy(struct scoutfs_forest *forest)
 	forest->nr_log_roots = 0;
 }
 
+void scoutfs_forest_set_ops(struct scoutfs_forest *forest,
+			    const struct scoutfs_forest_ops *ops, void *arg)
+{
+	forest->ops = ops;
+	forest->ops_arg = arg;
+}
+
 static void log_trees_key(struct scoutfs_key *key, u64 rid, u64 nr)
 {
 	memset(key, 0, sizeof(*key));
@@ -44,10 +52,10 @@ static void log_trees_key(struct scoutfs_key *key, u64 rid, u64 nr)
 	key->sk_second = cpu_to_le64(nr);
 }
 
-int scoutfs_forest_set_roots(struct scoutfs_forest *forest,
-			     const struct scoutfs_btree_root *fs_root,
-			     const struct scoutfs_btree_root *logs_root,
-			     u64 own_nr, const struct scoutfs_btree_root *own_root)
+static int set_roots_once(struct scoutfs_forest *forest,
+			  const struct scoutfs_btree_root *fs_root,
+			  const struct scoutfs_btree_root *logs_root,
+			  u64 own_nr, const struct scoutfs_btree_root *own_root)
 {
 	struct scoutfs_btree_root *roots = NULL;
 	struct scoutfs_btree_root *tmp;
@@ -71,8 +79,8 @@ int scoutfs_forest_set_roots(struct scoutfs_forest *forest,
 		if (ret)
 			goto out;
 		if (lt.item_root.height > 0 &&
-		    !(own_root && le64_to_cpu(lt.rid) == forest->own_rid &&
-		      le64_to_cpu(lt.nr) == own_nr)) {
+		    !(le64_to_cpu(lt.rid) == forest->own_rid &&
+		      le64_to_cpu(lt.nr) == (own_root ? own_nr : READ_ONCE(forest->own_nr)))) {
 			tmp = krealloc(roots, (nr + 1) * sizeof(*roots), GFP_NOFS);
 			if (!tmp) {
 				ret = -ENOMEM;
@@ -98,6 +106,29 @@ int scoutfs_forest_set_roots(struct scoutfs_forest *forest,
 out:
 	kfree(roots);
 	return ret;
+}
+
+int scoutfs_forest_set_roots(struct scoutfs_forest *forest,
+			     const struct scoutfs_btree_root *fs_root,
+			     const struct scoutfs_btree_root *logs_root,
+			     u64 own_nr, const struct scoutfs_btree_root *own_root)
+{
+	struct scoutfs_btree_root new_fs;
+	struct scoutfs_btree_root new_logs;
+	int tries = 0;
+	int ret;
+
+	for (;;) {
+		ret = set_roots_once(forest, fs_root, logs_root, own_nr, own_root);
+		if (ret != -ESTALE || !forest->ops || tries++ >= 10)
+			return ret;
+		/* the records were merged and freed meanwhile: newer ones */
+		ret = forest->ops->get_roots(forest->ops_arg, &new_fs, &new_logs);
+		if (ret)
+			return ret;
+		fs_root = &new_fs;
+		logs_root = &new_logs;
+	}
 }
 
 void scoutfs_forest_set_own(struct scoutfs_forest *forest, u64 nr,
@@ -159,9 +190,9 @@ static int newest(struct scoutfs_forest *forest, const struct scoutfs_key *key,
 	return found && !deleted ? 0 : -ENOENT;
 }
 
-int scoutfs_forest_lookup(struct scoutfs_forest *forest,
-			  const struct scoutfs_key *key, void *val,
-			  unsigned int *val_len)
+static int lookup_once(struct scoutfs_forest *forest,
+		       const struct scoutfs_key *key, void *val,
+		       unsigned int *val_len)
 {
 	const struct scoutfs_btree_root *root;
 	int ret;
@@ -174,9 +205,9 @@ int scoutfs_forest_lookup(struct scoutfs_forest *forest,
 	return ret;
 }
 
-int scoutfs_forest_next(struct scoutfs_forest *forest, struct scoutfs_key *key,
-			const struct scoutfs_key *last, void *val,
-			unsigned int *val_len)
+static int next_once(struct scoutfs_forest *forest, struct scoutfs_key *key,
+		     const struct scoutfs_key *last, void *val,
+		     unsigned int *val_len)
 {
 	const struct scoutfs_btree_root *root;
 	struct scoutfs_key least;
@@ -227,4 +258,67 @@ int scoutfs_forest_next(struct scoutfs_forest *forest, struct scoutfs_key *key,
 out:
 	up_read(&forest->rwsem);
 	return ret;
+}
+
+/* readers retry this often with newer roots before calling a tree damaged */
+#define STALE_RETRIES 10
+
+/* a tree was freed and reused under us: read the server's current roots */
+static int refresh(struct scoutfs_forest *forest, int tries)
+{
+	struct scoutfs_btree_root fs_root;
+	struct scoutfs_btree_root logs_root;
+	int ret;
+
+	if (!forest->ops || tries >= STALE_RETRIES) {
+		pr_err_ratelimited("scoutfs %016llx: metadata stayed stale after %d tries with new roots\n",
+				   scoutfs_block_cache_fsid(forest->blocks), tries);
+		return -EIO;
+	}
+	ret = forest->ops->get_roots(forest->ops_arg, &fs_root, &logs_root);
+	if (ret == 0)
+		ret = set_roots_once(forest, &fs_root, &logs_root, 0, NULL);
+	return ret;
+}
+
+int scoutfs_forest_lookup(struct scoutfs_forest *forest,
+			  const struct scoutfs_key *key, void *val,
+			  unsigned int *val_len)
+{
+	unsigned int size = val_len ? *val_len : 0;
+	int tries = 0;
+	int ret;
+
+	for (;;) {
+		ret = lookup_once(forest, key, val, val_len);
+		if (ret != -ESTALE)
+			return ret;
+		ret = refresh(forest, tries++);
+		if (ret && ret != -ESTALE)
+			return ret;
+		if (val_len)
+			*val_len = size;
+	}
+}
+
+int scoutfs_forest_next(struct scoutfs_forest *forest, struct scoutfs_key *key,
+			const struct scoutfs_key *last, void *val,
+			unsigned int *val_len)
+{
+	unsigned int size = val_len ? *val_len : 0;
+	struct scoutfs_key start = *key;
+	int tries = 0;
+	int ret;
+
+	for (;;) {
+		ret = next_once(forest, key, last, val, val_len);
+		if (ret != -ESTALE)
+			return ret;
+		ret = refresh(forest, tries++);
+		if (ret && ret != -ESTALE)
+			return ret;
+		*key = start;
+		if (val_len)
+			*val_len = size;
+	}
 }

@@ -17,8 +17,20 @@ struct scoutfs_block_cache;
  * (scoutfs_forest_set_roots()); the mount's own log tree is newer than
  * any record of it, so it is set separately after each of its commits.
  */
+/*
+ * Newer roots from the server, for readers that found a tree freed
+ * under them (a merged log tree whose blocks were reused): filled in by
+ * the cluster layer.
+ */
+struct scoutfs_forest_ops {
+	int (*get_roots)(void *arg, struct scoutfs_btree_root *fs_root,
+			 struct scoutfs_btree_root *logs_root);
+};
+
 struct scoutfs_forest {
 	struct scoutfs_block_cache *blocks;
+	const struct scoutfs_forest_ops *ops;
+	void *ops_arg;
 	struct rw_semaphore rwsem;
 	struct scoutfs_btree_root fs_root;
 	struct scoutfs_btree_root *log_roots;	/* other log trees, not empty */
@@ -32,6 +44,8 @@ int scoutfs_forest_init(struct scoutfs_forest *forest,
 			struct scoutfs_block_cache *blocks, u64 own_rid,
 			const struct scoutfs_super_block *super);
 void scoutfs_forest_destroy(struct scoutfs_forest *forest);
+void scoutfs_forest_set_ops(struct scoutfs_forest *forest,
+			    const struct scoutfs_forest_ops *ops, void *arg);
 
 /*
  * Read the log tree records in logs_root and switch to the new roots in

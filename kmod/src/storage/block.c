@@ -178,6 +178,15 @@ int scoutfs_block_read_ref(struct scoutfs_block_cache *bc,
 			*blk_ret = blk;
 			return 0;
 		}
+		/*
+		 * The block number has been reused by a transaction that is
+		 * still writing it: the reference is stale.
+		 */
+		if (scoutfs_block_is_dirty(blk)) {
+			scoutfs_block_put(blk);
+			*result_ret = SCOUTFS_BLOCK_ERR_SEQ;
+			return -ESTALE;
+		}
 		/* a newer (or older) incarnation of the block number */
 		block_evict(bc, blk);
 		scoutfs_block_put(blk);

@@ -249,6 +249,7 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	ret = join_cluster(fc, mnt);
 	if (ret)
 		goto out;
+	scoutfs_forest_set_ops(&mnt->forest, &scoutfs_cluster_forest_ops, mnt->cluster);
 
 	mutex_init(&mnt->ino_mutex);
 	mnt->items = scoutfs_item_cache_create(&mnt->forest);
