@@ -35,7 +35,10 @@ struct scoutfs_client {
 	struct task_struct *task;
 	wait_queue_head_t waitq;
 
+	struct scoutfs_net_ops net_ops;	/* with the owner's request handlers */
+
 	spinlock_t lock;
+	struct scoutfs_net_conn *greeting;	/* being greeted, NULL while none */
 	struct scoutfs_net_conn *conn;	/* greeted, NULL while none */
 	u64 gen;			/* of conn, increased for each */
 	unsigned int users;		/* requests outstanding on conn */
@@ -138,7 +141,7 @@ static void put_conn(struct scoutfs_client *client)
  */
 static int client_send(struct scoutfs_client *client, u8 cmd,
 		       const void *in, u32 in_len, void *out, u32 out_size,
-		       unsigned long deadline)
+		       unsigned long deadline, bool killable)
 {
 	struct scoutfs_net_conn *conn;
 	struct client_req cr;
@@ -156,6 +159,10 @@ static int client_send(struct scoutfs_client *client, u8 cmd,
 						left))
 				return -ETIMEDOUT;
 			left = (long)(deadline - jiffies);
+		} else if (killable) {
+			if (wait_event_killable(client->waitq,
+						get_conn(client, skip_gen, &conn, &gen)))
+				return -EINTR;
 		} else {
 			wait_event(client->waitq, get_conn(client, skip_gen, &conn, &gen));
 		}
@@ -184,7 +191,18 @@ int scoutfs_client_request(struct scoutfs_client *client, u8 cmd,
 {
 	int ret;
 
-	ret = client_send(client, cmd, in, in_len, out, out_size, 0);
+	ret = client_send(client, cmd, in, in_len, out, out_size, 0, false);
+	if (ret > (int)out_size)
+		ret = -EMSGSIZE;
+	return ret;
+}
+
+int scoutfs_client_request_killable(struct scoutfs_client *client, u8 cmd,
+				    const void *in, u32 in_len, void *out, u32 out_size)
+{
+	int ret;
+
+	ret = client_send(client, cmd, in, in_len, out, out_size, 0, true);
 	if (ret > (int)out_size)
 		ret = -EMSGSIZE;
 	return ret;
@@ -205,10 +223,39 @@ static void client_conn_down(struct scoutfs_net_conn *conn, int err)
 	wake_up_all(&client->waitq);
 }
 
-/* requests the server sends to clients: none yet */
-static const struct scoutfs_net_ops client_ops = {
-	.notify_down = client_conn_down,
-};
+void *scoutfs_client_handler_arg(struct scoutfs_net_conn *conn)
+{
+	struct scoutfs_client *client = scoutfs_net_info(conn);
+
+	return client->args.handler_arg;
+}
+
+int scoutfs_client_respond(struct scoutfs_client *client, struct scoutfs_net_conn *conn,
+			   u8 cmd, u64 id, u8 wire_error, const void *data, u32 data_len)
+{
+	bool live;
+	int ret;
+
+	/* a use keeps the connection from being freed while we answer */
+	spin_lock(&client->lock);
+	live = conn && (conn == client->conn || conn == client->greeting);
+	if (live)
+		client->users++;
+	spin_unlock(&client->lock);
+	if (!live)
+		return -ENOTCONN;
+	ret = scoutfs_net_response(conn, cmd, id, wire_error, data, data_len);
+	put_conn(client);
+	return ret;
+}
+
+static void forget_greeting(struct scoutfs_client *client)
+{
+	spin_lock(&client->lock);
+	client->greeting = NULL;
+	spin_unlock(&client->lock);
+	wait_event(client->waitq, READ_ONCE(client->users) == 0);
+}
 
 /* connect to the leader at addr and greet it: the greeted connection */
 static int connect_greet(struct scoutfs_client *client,
@@ -216,7 +263,7 @@ static int connect_greet(struct scoutfs_client *client,
 			 struct scoutfs_net_conn **conn_ret, u64 *term)
 {
 	struct scoutfs_net_args na = {
-		.ops = &client_ops,
+		.ops = &client->net_ops,
 		.info = client,
 		.fsid = client->args.fsid,
 		.keepalive_ms = client->args.keepalive_ms,
@@ -236,6 +283,9 @@ static int connect_greet(struct scoutfs_client *client,
 	ret = scoutfs_net_connect(&conn, &na, addr);
 	if (ret < 0)
 		return ret;
+	spin_lock(&client->lock);
+	client->greeting = conn;
+	spin_unlock(&client->lock);
 
 	memset(&gr, 0, sizeof(gr));
 	gr.fsid = cpu_to_le64(client->args.fsid);
@@ -278,6 +328,8 @@ static int connect_greet(struct scoutfs_client *client,
 			    scoutfs_net_peer(conn), ret);
 	}
 	if (ret < 0) {
+		scoutfs_net_shutdown(conn);
+		forget_greeting(client);
 		scoutfs_net_free(conn);
 		return ret;
 	}
@@ -343,9 +395,12 @@ static int client_thread(void *arg)
 
 		spin_lock(&client->lock);
 		client->conn = conn;
+		client->greeting = NULL;
 		client->gen++;
 		spin_unlock(&client->lock);
 		wake_up_all(&client->waitq);
+		if (client->args.greeted)
+			client->args.greeted(client->args.handler_arg);
 
 		client_serve(client, term);
 
@@ -377,6 +432,8 @@ int scoutfs_client_start(struct scoutfs_client **client_ret,
 	client->args = *args;
 	init_waitqueue_head(&client->waitq);
 	spin_lock_init(&client->lock);
+	memcpy(client->net_ops.request, args->requests, sizeof(client->net_ops.request));
+	client->net_ops.notify_down = client_conn_down;
 
 	task = kthread_run(client_thread, client, "scoutfs_client");
 	if (IS_ERR(task)) {
@@ -398,7 +455,7 @@ void scoutfs_client_farewell(struct scoutfs_client *client)
 	spin_unlock(&client->lock);
 
 	ret = client_send(client, SCOUTFS_NET_CMD_FAREWELL, NULL, 0, NULL, 0,
-			  jiffies + msecs_to_jiffies(ms) ?: 1);
+			  jiffies + msecs_to_jiffies(ms) ?: 1, false);
 
 	spin_lock(&client->lock);
 	client->stopping = true;

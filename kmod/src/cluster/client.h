@@ -4,6 +4,7 @@
 
 #include <linux/types.h>
 
+#include "cluster/net.h"
 #include "format/format.h"
 
 struct scoutfs_client;
@@ -26,6 +27,14 @@ struct scoutfs_client_args {
 	/* the current leader's address and term, -ENOENT if none */
 	int (*find_leader)(void *arg, struct scoutfs_inet_addr *addr, u64 *term);
 	void *find_leader_arg;
+	/*
+	 * Requests the server sends to the mount (net.h handlers; answer
+	 * with scoutfs_client_respond()), and a notice after each greeting
+	 * (from the client's thread: don't wait for requests there).
+	 */
+	scoutfs_net_request_fn requests[SCOUTFS_NET_CMD_NR];
+	void (*greeted)(void *arg);
+	void *handler_arg;
 };
 
 /* start the thread and return: it connects in the background */
@@ -41,11 +50,30 @@ int scoutfs_client_request(struct scoutfs_client *client, u8 cmd,
 			   const void *in, u32 in_len, void *out, u32 out_size);
 
 /*
+ * The same, but a fatal signal ends the wait for a connection (-EINTR):
+ * for requests a task may give up on, like taking a lock while there is
+ * no server.
+ */
+int scoutfs_client_request_killable(struct scoutfs_client *client, u8 cmd,
+				    const void *in, u32 in_len, void *out, u32 out_size);
+
+/*
  * Tell the server this mount is going away cleanly, waiting a bounded
  * time for a connection and for the answer.  Requests made after it
  * fail with -ESHUTDOWN.
  */
 void scoutfs_client_farewell(struct scoutfs_client *client);
+
+/* the handler_arg of the client whose connection a request came on */
+void *scoutfs_client_handler_arg(struct scoutfs_net_conn *conn);
+
+/*
+ * Answer a request the server sent on conn, if conn is still the
+ * client's connection (-ENOTCONN if not: the server asks again on the
+ * next one).  Any context that may sleep, after the handler returned.
+ */
+int scoutfs_client_respond(struct scoutfs_client *client, struct scoutfs_net_conn *conn,
+			   u8 cmd, u64 id, u8 wire_error, const void *data, u32 data_len);
 
 /* stop the thread, close the connection and free; NULL is ignored */
 void scoutfs_client_stop(struct scoutfs_client *client);

@@ -9,6 +9,7 @@
 
 #include "cluster/client.h"
 #include "cluster/cluster.h"
+#include "cluster/lock.h"
 #include "cluster/quorum.h"
 #include "cluster/server.h"
 #include "format/wire.h"
@@ -19,6 +20,7 @@ struct scoutfs_cluster {
 	struct scoutfs_cluster_args args;
 	struct scoutfs_quorum *quorum;
 	struct scoutfs_client *client;
+	struct scoutfs_lock_client *locks;
 	struct mutex server_mutex;
 	struct scoutfs_server *server;
 };
@@ -97,6 +99,10 @@ int scoutfs_cluster_join(struct scoutfs_cluster **cl_ret,
 		.quorum_slot = args->quorum_slot,
 		.keepalive_ms = args->tcp_keepalive_timeout_ms,
 		.find_leader = find_leader,
+		.requests = {
+			[SCOUTFS_NET_CMD_LOCK] = scoutfs_lock_client_give_way,
+		},
+		.greeted = scoutfs_lock_client_greeted,
 	};
 	struct scoutfs_cluster *cl;
 	int ret;
@@ -112,10 +118,21 @@ int scoutfs_cluster_join(struct scoutfs_cluster **cl_ret,
 	if (ret)
 		goto out;
 
-	ret = scoutfs_client_start(&cl->client, &ca);
-	if (ret) {
+	cl->locks = scoutfs_lock_client_create(args->fsid);
+	if (!cl->locks) {
+		ret = -ENOMEM;
 		scoutfs_quorum_stop(cl->quorum);
 		stop_server(cl);
+		goto out;
+	}
+	ca.handler_arg = cl->locks;
+	ret = scoutfs_client_start(&cl->client, &ca);
+	if (ret) {
+		scoutfs_lock_client_destroy(cl->locks);
+		scoutfs_quorum_stop(cl->quorum);
+		stop_server(cl);
+	} else {
+		scoutfs_lock_client_set_client(cl->locks, cl->client);
 	}
 out:
 	if (ret)
@@ -136,6 +153,7 @@ void scoutfs_cluster_leave(struct scoutfs_cluster *cl)
 		return;
 	scoutfs_client_farewell(cl->client);
 	scoutfs_client_stop(cl->client);
+	scoutfs_lock_client_destroy(cl->locks);
 	scoutfs_quorum_stop(cl->quorum);
 	stop_server(cl);
 	kfree(cl);
@@ -144,6 +162,11 @@ void scoutfs_cluster_leave(struct scoutfs_cluster *cl)
 struct scoutfs_quorum *scoutfs_cluster_quorum(struct scoutfs_cluster *cl)
 {
 	return cl->quorum;
+}
+
+struct scoutfs_lock_client *scoutfs_cluster_locks(struct scoutfs_cluster *cl)
+{
+	return cl->locks;
 }
 
 static int get_log_trees(void *arg, struct scoutfs_log_trees *lt, u64 *seq)

@@ -17,6 +17,7 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
+#include "cluster/lock_server.h"
 #include "cluster/log_merge.h"
 #include "cluster/net.h"
 #include "cluster/server.h"
@@ -34,6 +35,7 @@ struct scoutfs_server {
 	struct scoutfs_server_args args;
 	struct scoutfs_net_listener *lis;
 	struct scoutfs_server_state *ss;	/* what the server persists */
+	struct scoutfs_lock_server *locks;	/* the lock service */
 	struct work_struct merge_work;		/* merging finalized log trees */
 	unsigned long stop_deadline;		/* a merge stops after this, 0: runs */
 	struct mutex mutex;		/* clients and their conns */
@@ -135,6 +137,7 @@ static int server_greeting(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
 	scoutfs_net_set_priv(conn, sc);
 	scoutfs_net_set_peer_fsid(conn, server->args.fsid);
 	mutex_unlock(&server->mutex);
+	scoutfs_lock_server_greeted(server->locks, rid, conn);
 
 	if (!greeted) {
 		struct scoutfs_inet_addr addr;
@@ -180,6 +183,7 @@ static int server_farewell(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
 	mutex_unlock(&server->mutex);
 
 	/* its last tree is merged and it stops being a member */
+	scoutfs_lock_server_forget(server->locks, rid);
 	ret = scoutfs_server_finalize_log_trees(server->ss, rid);
 	if (ret == 0) {
 		queue_work(system_unbound_wq, &server->merge_work);
@@ -301,11 +305,38 @@ static void server_conn_down(struct scoutfs_net_conn *conn, int err)
 	}
 	scoutfs_net_set_priv(conn, NULL);
 	mutex_unlock(&server->mutex);
+	scoutfs_lock_server_conn_down(server->locks, conn);
 
 	if (rid && err != -ESHUTDOWN)
 		server_info(server, "client rid %016llx at %pISpc disconnected (%d)",
 			    rid, scoutfs_net_peer(conn), err);
 }
+
+static int server_lock(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
+		       void *data, u32 data_len)
+{
+	struct scoutfs_server *server = scoutfs_net_info(conn);
+	u64 rid = conn_rid(server, conn);
+
+	if (!rid || data_len < sizeof(struct scoutfs_net_lock))
+		return -EINVAL;
+	return scoutfs_lock_server_request(server->locks, rid, conn, id, data);
+}
+
+/* a grant carries the roots after the holders' commits, and a new version */
+static void lock_grant_info(void *arg, struct scoutfs_net_lock_grant *grant)
+{
+	struct scoutfs_server *server = arg;
+	u64 next_seq;
+
+	scoutfs_server_get_roots(server->ss, &grant->fs_root, &grant->logs_root);
+	next_seq = scoutfs_server_next_seq(server->ss);
+	grant->write_seq = cpu_to_le64(next_seq);
+}
+
+static const struct scoutfs_lock_server_ops lock_server_ops = {
+	.grant_info = lock_grant_info,
+};
 
 static int server_get_roots(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
 			    void *data, u32 data_len)
@@ -350,6 +381,7 @@ static const struct scoutfs_net_ops server_ops = {
 		[SCOUTFS_NET_CMD_GET_LOG_TREES] = server_get_log_trees,
 		[SCOUTFS_NET_CMD_COMMIT_LOG_TREES] = server_commit_log_trees,
 		[SCOUTFS_NET_CMD_GET_ROOTS] = server_get_roots,
+		[SCOUTFS_NET_CMD_LOCK] = server_lock,
 		[SCOUTFS_NET_CMD_FAREWELL] = server_farewell,
 	},
 	.notify_down = server_conn_down,
@@ -385,6 +417,12 @@ int scoutfs_server_start(struct scoutfs_server **server_ret,
 		return ret;
 	}
 	INIT_WORK(&server->merge_work, server_merge_worker);
+	server->locks = scoutfs_lock_server_create(&lock_server_ops, server, args->fsid);
+	if (!server->locks) {
+		scoutfs_server_state_destroy(server->ss);
+		kfree(server);
+		return -ENOMEM;
+	}
 
 	memset(&ss, 0, sizeof(ss));
 	scoutfs_net_addr_to_sockaddr(&args->addr, &ss, &len);
@@ -392,6 +430,7 @@ int scoutfs_server_start(struct scoutfs_server **server_ret,
 	if (ret < 0) {
 		pr_err("scoutfs %016llx: server: listening on %pISpc failed (%d)\n",
 		       args->fsid, &ss, ret);
+		scoutfs_lock_server_destroy(server->locks);
 		scoutfs_server_state_destroy(server->ss);
 		kfree(server);
 		return ret;
@@ -420,6 +459,7 @@ void scoutfs_server_stop(struct scoutfs_server *server)
 		kfree(sc);
 	}
 	server_info(server, "stopped");
+	scoutfs_lock_server_destroy(server->locks);
 	scoutfs_server_state_destroy(server->ss);
 	kfree(server);
 }

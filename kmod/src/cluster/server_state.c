@@ -589,6 +589,16 @@ out:
 	return ret;
 }
 
+u64 scoutfs_server_next_seq(struct scoutfs_server_state *ss)
+{
+	u64 seq;
+
+	mutex_lock(&ss->mutex);
+	seq = le64_to_cpu(ss->super.next_seq);
+	mutex_unlock(&ss->mutex);
+	return seq;
+}
+
 void scoutfs_server_get_roots(struct scoutfs_server_state *ss,
 			      struct scoutfs_btree_root *fs_root,
 			      struct scoutfs_btree_root *logs_root)

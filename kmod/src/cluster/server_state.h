@@ -82,6 +82,12 @@ struct scoutfs_block_cache *scoutfs_server_block_cache(struct scoutfs_server_sta
 /* blocks left for the rest of the transaction's changes */
 u32 scoutfs_server_txn_avail(struct scoutfs_server_state *ss);
 
+/*
+ * A version greater than every seq handed out so far: items written
+ * under a lock granted now carry at least this (docs/format.md 10).
+ */
+u64 scoutfs_server_next_seq(struct scoutfs_server_state *ss);
+
 /* the trees readers merge: the fs tree and the log trees' records */
 void scoutfs_server_get_roots(struct scoutfs_server_state *ss,
 			      struct scoutfs_btree_root *fs_root,

@@ -270,7 +270,10 @@ static int refresh(struct scoutfs_forest *forest, int tries)
 	struct scoutfs_btree_root logs_root;
 	int ret;
 
-	if (!forest->ops || tries >= STALE_RETRIES) {
+	/* nobody to ask (mounting): the stale block is what it is */
+	if (!forest->ops)
+		return -ESTALE;
+	if (tries >= STALE_RETRIES) {
 		pr_err_ratelimited("scoutfs %016llx: metadata stayed stale after %d tries with new roots\n",
 				   scoutfs_block_cache_fsid(forest->blocks), tries);
 		return -EIO;
@@ -294,6 +297,8 @@ int scoutfs_forest_lookup(struct scoutfs_forest *forest,
 		if (ret != -ESTALE)
 			return ret;
 		ret = refresh(forest, tries++);
+		if (ret == -ESTALE && !forest->ops)
+			return ret;
 		if (ret && ret != -ESTALE)
 			return ret;
 		if (val_len)
@@ -315,6 +320,8 @@ int scoutfs_forest_next(struct scoutfs_forest *forest, struct scoutfs_key *key,
 		if (ret != -ESTALE)
 			return ret;
 		ret = refresh(forest, tries++);
+		if (ret == -ESTALE && !forest->ops)
+			return ret;
 		if (ret && ret != -ESTALE)
 			return ret;
 		*key = start;

@@ -22,6 +22,7 @@
 
 struct scoutfs_item_cache {
 	struct scoutfs_forest *forest;
+	u64 trans_seq;
 	struct rw_semaphore rwsem;
 	struct rb_root dirty;
 	u64 dirty_bytes;
@@ -30,14 +31,47 @@ struct scoutfs_item_cache {
 struct dirty_item {
 	struct rb_node node;
 	struct scoutfs_key key;
+	u64 seq;
 	bool deleted;
 	unsigned int val_len;
 	u8 val[];
 };
 
+enum access { READ_ACCESS, CHANGE_ACCESS, BLIND_ACCESS };
+
+/* a key outside its lock or a mode that doesn't allow the access is a bug */
+static int covered(const struct scoutfs_item_lock *lock, const struct scoutfs_key *key,
+		   enum access access)
+{
+	bool ok;
+
+	if (WARN_ON_ONCE(!lock))
+		return -EINVAL;
+	switch (access) {
+	case READ_ACCESS:
+		ok = lock->mode == SCOUTFS_LOCK_READ || lock->mode == SCOUTFS_LOCK_WRITE;
+		break;
+	case CHANGE_ACCESS:
+		ok = lock->mode == SCOUTFS_LOCK_WRITE;
+		break;
+	default:
+		ok = lock->mode == SCOUTFS_LOCK_WRITE || lock->mode == SCOUTFS_LOCK_WRITE_ONLY;
+		break;
+	}
+	if (WARN_ON_ONCE(!ok || scoutfs_key_compare(key, &lock->start) < 0 ||
+			 scoutfs_key_compare(key, &lock->end) > 0))
+		return -EINVAL;
+	return 0;
+}
+
 static unsigned int item_bytes(unsigned int val_len)
 {
 	return sizeof(struct dirty_item) + val_len;
+}
+
+void scoutfs_item_set_trans_seq(struct scoutfs_item_cache *ic, u64 seq)
+{
+	WRITE_ONCE(ic->trans_seq, seq);
 }
 
 struct scoutfs_item_cache *scoutfs_item_cache_create(struct scoutfs_forest *forest)
@@ -106,10 +140,14 @@ static int copy_val(const struct dirty_item *di, void *val, unsigned int *val_le
 }
 
 int scoutfs_item_lookup(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
-			void *val, unsigned int *val_len)
+			void *val, unsigned int *val_len, const struct scoutfs_item_lock *lock)
 {
 	struct dirty_item *di;
 	int ret;
+
+	ret = covered(lock, key, READ_ACCESS);
+	if (ret)
+		return ret;
 
 	down_read(&ic->rwsem);
 	di = find(ic, key, false);
@@ -122,13 +160,18 @@ int scoutfs_item_lookup(struct scoutfs_item_cache *ic, const struct scoutfs_key 
 }
 
 int scoutfs_item_next(struct scoutfs_item_cache *ic, struct scoutfs_key *key,
-		      const struct scoutfs_key *last, void *val, unsigned int *val_len)
+		      const struct scoutfs_key *last, void *val, unsigned int *val_len,
+		      const struct scoutfs_item_lock *lock)
 {
 	unsigned int size = val_len ? *val_len : 0;
 	struct scoutfs_key fkey;
 	struct dirty_item *di;
 	int fret;
 	int ret;
+
+	ret = covered(lock, key, READ_ACCESS) ?: covered(lock, last, READ_ACCESS);
+	if (ret)
+		return ret;
 
 	down_read(&ic->rwsem);
 	for (;;) {
@@ -175,7 +218,7 @@ int scoutfs_item_next(struct scoutfs_item_cache *ic, struct scoutfs_key *key,
 
 /* record a change, replacing any earlier change of the key */
 static int change(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
-		  bool deleted, const void *val, unsigned int val_len)
+		  bool deleted, const void *val, unsigned int val_len, u64 seq)
 {
 	struct rb_node **p = &ic->dirty.rb_node;
 	struct rb_node *parent = NULL;
@@ -189,6 +232,7 @@ static int change(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
 	if (!di)
 		return -ENOMEM;
 	di->key = *key;
+	di->seq = seq;
 	di->deleted = deleted;
 	di->val_len = val_len;
 	if (val_len)
@@ -232,9 +276,16 @@ static int exists(struct scoutfs_item_cache *ic, const struct scoutfs_key *key)
 
 static int change_if(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
 		     int want_exists, int err, bool deleted, const void *val,
-		     unsigned int val_len)
+		     unsigned int val_len, const struct scoutfs_item_lock *lock)
 {
+	u64 seq;
 	int ret;
+
+	ret = covered(lock, key, want_exists < 0 ? BLIND_ACCESS : CHANGE_ACCESS);
+	if (ret)
+		return ret;
+	/* newer than anything written under earlier grants of the lock */
+	seq = max(READ_ONCE(ic->trans_seq), lock->write_seq);
 
 	down_write(&ic->rwsem);
 	ret = want_exists < 0 ? 1 : exists(ic, key);
@@ -242,38 +293,43 @@ static int change_if(struct scoutfs_item_cache *ic, const struct scoutfs_key *ke
 		if (want_exists >= 0 && ret != want_exists)
 			ret = err;
 		else
-			ret = change(ic, key, deleted, val, val_len);
+			ret = change(ic, key, deleted, val, val_len, seq);
 	}
 	up_write(&ic->rwsem);
 	return ret;
 }
 
 int scoutfs_item_create(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
-			const void *val, unsigned int val_len)
+			const void *val, unsigned int val_len,
+			const struct scoutfs_item_lock *lock)
 {
-	return change_if(ic, key, 0, -EEXIST, false, val, val_len);
+	return change_if(ic, key, 0, -EEXIST, false, val, val_len, lock);
 }
 
 int scoutfs_item_force(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
-		       const void *val, unsigned int val_len)
+		       const void *val, unsigned int val_len,
+		       const struct scoutfs_item_lock *lock)
 {
-	return change_if(ic, key, -1, 0, false, val, val_len);
+	return change_if(ic, key, -1, 0, false, val, val_len, lock);
 }
 
 int scoutfs_item_update(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
-			const void *val, unsigned int val_len)
+			const void *val, unsigned int val_len,
+			const struct scoutfs_item_lock *lock)
 {
-	return change_if(ic, key, 1, -ENOENT, false, val, val_len);
+	return change_if(ic, key, 1, -ENOENT, false, val, val_len, lock);
 }
 
-int scoutfs_item_delete(struct scoutfs_item_cache *ic, const struct scoutfs_key *key)
+int scoutfs_item_delete(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
+			const struct scoutfs_item_lock *lock)
 {
-	return change_if(ic, key, 1, -ENOENT, true, NULL, 0);
+	return change_if(ic, key, 1, -ENOENT, true, NULL, 0, lock);
 }
 
-int scoutfs_item_delete_force(struct scoutfs_item_cache *ic, const struct scoutfs_key *key)
+int scoutfs_item_delete_force(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
+			      const struct scoutfs_item_lock *lock)
 {
-	return change_if(ic, key, -1, 0, true, NULL, 0);
+	return change_if(ic, key, -1, 0, true, NULL, 0, lock);
 }
 
 u64 scoutfs_item_dirty_bytes(struct scoutfs_item_cache *ic)
@@ -282,7 +338,7 @@ u64 scoutfs_item_dirty_bytes(struct scoutfs_item_cache *ic)
 }
 
 int scoutfs_item_write_dirty(struct scoutfs_item_cache *ic, struct scoutfs_meta_alloc *alloc,
-			     struct scoutfs_btree_root *root, u64 seq)
+			     struct scoutfs_btree_root *root, u64 *max_seq)
 {
 	struct dirty_item *di;
 	struct rb_node *n;
@@ -291,11 +347,12 @@ int scoutfs_item_write_dirty(struct scoutfs_item_cache *ic, struct scoutfs_meta_
 	down_read(&ic->rwsem);
 	for (n = rb_first(&ic->dirty); n && ret == 0; n = rb_next(n)) {
 		di = rb_entry(n, struct dirty_item, node);
+		*max_seq = max(*max_seq, di->seq);
 		if (di->deleted)
-			ret = scoutfs_btree_force(alloc, root, &di->key, seq,
+			ret = scoutfs_btree_force(alloc, root, &di->key, di->seq,
 						  SCOUTFS_ITEM_FLAG_DELETION, NULL, 0);
 		else
-			ret = scoutfs_btree_force(alloc, root, &di->key, seq, 0,
+			ret = scoutfs_btree_force(alloc, root, &di->key, di->seq, 0,
 						  di->val, di->val_len);
 	}
 	up_read(&ic->rwsem);

@@ -60,6 +60,7 @@ static int open_log_trees(struct scoutfs_trans *tr)
 	if (!tr->open) {
 		ret = tr->ops->get_log_trees(tr->arg, &tr->lt, &tr->seq);
 		if (ret == 0) {
+			scoutfs_item_set_trans_seq(tr->items, tr->seq);
 			tr->avail_blocks = le64_to_cpu(tr->lt.meta_avail.total_nr);
 			scoutfs_forest_set_own(tr->forest, le64_to_cpu(tr->lt.nr),
 					       &tr->lt.item_root);
@@ -126,6 +127,7 @@ static int commit(struct scoutfs_trans *tr)
 	struct scoutfs_meta_alloc alloc;
 	struct scoutfs_log_trees lt = tr->lt;
 	struct scoutfs_trans_commit_result *res;
+	u64 max_seq;
 	int ret;
 
 	scoutfs_block_writer_init(&wri);
@@ -133,7 +135,8 @@ static int commit(struct scoutfs_trans *tr)
 				      &lt.meta_freed);
 	if (ret)
 		return ret;
-	ret = scoutfs_item_write_dirty(tr->items, &alloc, &lt.item_root, tr->seq) ?:
+	max_seq = le64_to_cpu(lt.max_item_seq);
+	ret = scoutfs_item_write_dirty(tr->items, &alloc, &lt.item_root, &max_seq) ?:
 	      scoutfs_meta_alloc_write_lists(&alloc, &lt.meta_avail, &lt.meta_freed) ?:
 	      scoutfs_block_writer_write(tr->bc, &wri);
 	scoutfs_meta_alloc_destroy(&alloc);
@@ -143,8 +146,7 @@ static int commit(struct scoutfs_trans *tr)
 	}
 
 	lt.trans_seq = cpu_to_le64(tr->seq);
-	if (le64_to_cpu(lt.max_item_seq) < tr->seq)
-		lt.max_item_seq = cpu_to_le64(tr->seq);
+	lt.max_item_seq = cpu_to_le64(max_seq);
 	res = kmalloc(sizeof(*res), GFP_NOFS);
 	if (!res)
 		return -ENOMEM;
@@ -164,6 +166,7 @@ static int commit(struct scoutfs_trans *tr)
 	scoutfs_item_commit_done(tr->items);
 	tr->lt = res->next;
 	tr->seq = res->seq;
+	scoutfs_item_set_trans_seq(tr->items, tr->seq);
 	tr->avail_blocks = le64_to_cpu(res->next.meta_avail.total_nr);
 out:
 	kfree(res);

@@ -184,7 +184,6 @@ int scoutfs_block_read_ref(struct scoutfs_block_cache *bc,
 		 */
 		if (scoutfs_block_is_dirty(blk)) {
 			scoutfs_block_put(blk);
-			*result_ret = SCOUTFS_BLOCK_ERR_SEQ;
 			return -ESTALE;
 		}
 		/* a newer (or older) incarnation of the block number */
@@ -201,6 +200,12 @@ int scoutfs_block_read_ref(struct scoutfs_block_cache *bc,
 		return ret;
 	}
 	result = scoutfs_block_verify_ref(blk->data, magic, bc->fsid, ref);
+	if (result == SCOUTFS_BLOCK_ERR_SEQ &&
+	    le64_to_cpu(((struct scoutfs_block_header *)blk->data)->seq) > seq) {
+		/* written again since: the reference is from a freed tree */
+		scoutfs_block_put(blk);
+		return -ESTALE;
+	}
 	if (result != SCOUTFS_BLOCK_OK) {
 		scoutfs_block_put(blk);
 		*result_ret = result;

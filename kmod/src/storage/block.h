@@ -61,6 +61,9 @@ void scoutfs_block_cache_destroy(struct scoutfs_block_cache *bc);
  * cached with the same seq.  Returns 0 with a held block, or -errno:
  * -EIO or -ESTALE when the block isn't what the reference expects, with
  * the SCOUTFS_BLOCK_ERR_ result in *result (else SCOUTFS_BLOCK_OK).
+ * -ESTALE with SCOUTFS_BLOCK_OK means the block was written again since
+ * the reference was made (its tree was freed): no damage, newer roots
+ * will do.
  */
 int scoutfs_block_read_ref(struct scoutfs_block_cache *bc,
 			   const struct scoutfs_block_ref *ref, u32 magic,

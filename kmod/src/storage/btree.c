@@ -58,7 +58,7 @@ static int read_btree_block(struct scoutfs_block_cache *bc,
 
 	ret = scoutfs_block_read_ref(bc, ref, SCOUTFS_BLOCK_MAGIC_BTREE, blk_ret, &result);
 	/* a tree freed under its reader: the caller reads newer roots */
-	if (ret == -ESTALE)
+	if (ret == -ESTALE && result == SCOUTFS_BLOCK_OK)
 		return ret;
 	if (ret) {
 		pr_err_ratelimited("scoutfs %016llx: btree block %llu seq %llu: %s (%d)\n",

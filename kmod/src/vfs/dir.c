@@ -18,6 +18,7 @@
 #include "items/item.h"
 #include "items/trans.h"
 #include "vfs/dir.h"
+#include "vfs/op_locks.h"
 #include "vfs/inode.h"
 #include "vfs/mount.h"
 
@@ -39,7 +40,7 @@ struct entry {
 
 /* find name in dir: 0 and *ent, -ENOENT, or an error */
 static int find_entry(struct scoutfs_mount *mnt, struct inode *dir, const struct qstr *name,
-		      struct entry *ent)
+		      struct entry *ent, const struct scoutfs_op_locks *ol)
 {
 	struct scoutfs_dirent *dent;
 	struct scoutfs_key key, last;
@@ -60,7 +61,8 @@ static int find_entry(struct scoutfs_mount *mnt, struct inode *dir, const struct
 			U64_MAX, U8_MAX);
 	for (;;) {
 		len = DIRENT_MAX_LEN;
-		ret = scoutfs_item_next(mnt->items, &key, &last, dent, &len);
+		ret = scoutfs_item_next(mnt->items, &key, &last, dent, &len,
+					scoutfs_op_lock_for(ol, &key));
 		if (ret)
 			break;
 		if (dirent_name_len(len) == name->len &&
@@ -85,14 +87,26 @@ static struct dentry *scoutfs_lookup(struct inode *dir, struct dentry *dentry,
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(dir->i_sb);
 	struct inode *inode = NULL;
+	struct scoutfs_op_locks ol;
 	struct entry ent;
 	int ret;
 
-	ret = find_entry(mnt, dir, &dentry->d_name, &ent);
-	if (ret == 0)
-		inode = scoutfs_iget(dir->i_sb, ent.ino);
-	else if (ret != -ENOENT)
+	scoutfs_op_locks_init(&ol);
+	scoutfs_op_locks_add_inode(&ol, dir->i_ino, SCOUTFS_LOCK_READ);
+	ret = scoutfs_op_locks_take(dir->i_sb, &ol);
+	if (ret)
 		return ERR_PTR(ret);
+	ret = find_entry(mnt, dir, &dentry->d_name, &ent, &ol);
+	/* the inode's own lock is taken by iget, in order, without the dir's */
+	scoutfs_op_locks_drop(&ol);
+	if (ret == 0) {
+		inode = scoutfs_iget(dir->i_sb, ent.ino);
+		/* removed by another mount meanwhile: no such name */
+		if (inode == ERR_PTR(-ENOENT))
+			inode = NULL;
+	} else if (ret != -ENOENT) {
+		return ERR_PTR(ret);
+	}
 	return d_splice_alias(inode, dentry);
 }
 
@@ -102,6 +116,7 @@ static int scoutfs_readdir(struct file *file, struct dir_context *ctx)
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(dir->i_sb);
 	struct scoutfs_dirent *dent;
 	struct scoutfs_key key, last;
+	struct scoutfs_op_locks ol;
 	unsigned int len;
 	u64 pos;
 	int ret;
@@ -112,13 +127,21 @@ static int scoutfs_readdir(struct file *file, struct dir_context *ctx)
 	dent = kmalloc(DIRENT_MAX_LEN, GFP_NOFS);
 	if (!dent)
 		return -ENOMEM;
+	scoutfs_op_locks_init(&ol);
+	scoutfs_op_locks_add_inode(&ol, dir->i_ino, SCOUTFS_LOCK_READ);
+	ret = scoutfs_op_locks_take(dir->i_sb, &ol);
+	if (ret) {
+		kfree(dent);
+		return ret;
+	}
 
 	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, dir->i_ino, SCOUTFS_READDIR_TYPE, ctx->pos, 0, 0);
 	scoutfs_key_set(&last, SCOUTFS_FS_ZONE, dir->i_ino, SCOUTFS_READDIR_TYPE,
 			U64_MAX, U64_MAX, U8_MAX);
 	for (;;) {
 		len = DIRENT_MAX_LEN;
-		ret = scoutfs_item_next(mnt->items, &key, &last, dent, &len);
+		ret = scoutfs_item_next(mnt->items, &key, &last, dent, &len,
+					scoutfs_op_lock_for(&ol, &key));
 		if (ret == -ENOENT) {
 			ret = 0;
 			break;
@@ -133,6 +156,7 @@ static int scoutfs_readdir(struct file *file, struct dir_context *ctx)
 		if (!scoutfs_key_inc(&key))
 			break;
 	}
+	scoutfs_op_locks_drop(&ol);
 	kfree(dent);
 	return ret;
 }
@@ -160,7 +184,7 @@ static void entry_keys(struct scoutfs_key keys[3], u64 dir, u64 hash, u64 pos, u
 
 /* add an entry for inode at dir's next position, updating dir's size and times */
 static int add_entry(struct scoutfs_mount *mnt, struct inode *dir, const struct qstr *name,
-		     struct inode *inode)
+		     struct inode *inode, const struct scoutfs_op_locks *ol)
 {
 	struct scoutfs_inode_info *sdir = SCOUTFS_I(dir);
 	struct scoutfs_dirent *dent;
@@ -182,7 +206,8 @@ static int add_entry(struct scoutfs_mount *mnt, struct inode *dir, const struct 
 
 	entry_keys(keys, dir->i_ino, hash, pos, inode->i_ino);
 	for (i = 0; i < 3 && ret == 0; i++)
-		ret = scoutfs_item_create(mnt->items, &keys[i], dent, len);
+		ret = scoutfs_item_create(mnt->items, &keys[i], dent, len,
+					  scoutfs_op_lock_for(ol, &keys[i]));
 	kfree(dent);
 	if (ret)
 		return ret;
@@ -193,7 +218,7 @@ static int add_entry(struct scoutfs_mount *mnt, struct inode *dir, const struct 
 }
 
 static int del_entry(struct scoutfs_mount *mnt, struct inode *dir, const struct qstr *name,
-		     const struct entry *ent)
+		     const struct entry *ent, const struct scoutfs_op_locks *ol)
 {
 	struct scoutfs_key keys[3];
 	int ret = 0;
@@ -201,7 +226,7 @@ static int del_entry(struct scoutfs_mount *mnt, struct inode *dir, const struct 
 
 	entry_keys(keys, dir->i_ino, ent->hash, ent->pos, ent->ino);
 	for (i = 0; i < 3 && ret == 0; i++)
-		ret = scoutfs_item_delete(mnt->items, &keys[i]);
+		ret = scoutfs_item_delete(mnt->items, &keys[i], scoutfs_op_lock_for(ol, &keys[i]));
 	if (ret == -ENOENT) {
 		pr_err_ratelimited("scoutfs %016llx: directory %lu: entry for inode %llu at pos %llu is missing items\n",
 				   le64_to_cpu(mnt->super->hdr.fsid), dir->i_ino, ent->ino,
@@ -216,7 +241,8 @@ static int del_entry(struct scoutfs_mount *mnt, struct inode *dir, const struct 
 }
 
 /* an inode without links lives on until evicted; the orphan item says so */
-static int drop_link(struct scoutfs_mount *mnt, struct inode *inode)
+static int drop_link(struct scoutfs_mount *mnt, struct inode *inode,
+		     const struct scoutfs_op_locks *ol)
 {
 	struct scoutfs_key key;
 	int ret = 0;
@@ -229,9 +255,9 @@ static int drop_link(struct scoutfs_mount *mnt, struct inode *inode)
 	if (inode->i_nlink == 0) {
 		scoutfs_key_set(&key, SCOUTFS_ORPHAN_ZONE, inode->i_ino, SCOUTFS_ORPHAN_TYPE,
 				0, 0, 0);
-		ret = scoutfs_item_force(mnt->items, &key, NULL, 0);
+		ret = scoutfs_item_force(mnt->items, &key, NULL, 0, scoutfs_op_lock_for(ol, &key));
 	}
-	return ret ?: scoutfs_inode_write(inode);
+	return ret ?: scoutfs_inode_write(inode, ol);
 }
 
 static int check_name(const struct dentry *dentry)
@@ -245,8 +271,10 @@ static int make_node(KC_VFS_IDMAP *idmap, struct inode *dir, struct dentry *dent
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(dir->i_sb);
 	unsigned int symlen = symname ? strlen(symname) : 0;
+	struct scoutfs_op_locks ol;
 	struct scoutfs_key key;
 	struct inode *inode;
+	u64 ino;
 	int ret;
 
 	ret = check_name(dentry);
@@ -254,39 +282,47 @@ static int make_node(KC_VFS_IDMAP *idmap, struct inode *dir, struct dentry *dent
 		return ret;
 	if (symname && symlen >= SCOUTFS_SYMLINK_MAX_SIZE)
 		return -ENAMETOOLONG;
-
-	ret = scoutfs_trans_hold(mnt->trans);
+	ret = scoutfs_alloc_ino(dir->i_sb, &ino);
 	if (ret)
 		return ret;
-	inode = scoutfs_new_inode(idmap, dir, mode, rdev);
+
+	scoutfs_op_locks_init(&ol);
+	scoutfs_op_locks_add_inode(&ol, dir->i_ino, SCOUTFS_LOCK_WRITE);
+	scoutfs_op_locks_add_inode(&ol, ino, SCOUTFS_LOCK_WRITE);
+	ret = scoutfs_inode_op_take(dir->i_sb, &ol) ?:
+	      scoutfs_inode_op_refresh(NULL, dir, &ol);
+	if (ret)
+		return ret;
+	inode = scoutfs_new_inode(idmap, dir, mode, rdev, ino, &ol);
 	if (IS_ERR(inode)) {
 		ret = PTR_ERR(inode);
 		goto out;
 	}
 	if (symname) {
 		scoutfs_key_set(&key, SCOUTFS_FS_ZONE, inode->i_ino, SCOUTFS_SYMLINK_TYPE, 0, 0, 0);
-		ret = scoutfs_item_create(mnt->items, &key, symname, symlen);
+		ret = scoutfs_item_create(mnt->items, &key, symname, symlen,
+					  scoutfs_op_lock_for(&ol, &key));
 		i_size_write(inode, symlen);
 		if (ret == 0)
-			ret = scoutfs_inode_write(inode);
+			ret = scoutfs_inode_write(inode, &ol);
 	}
 	if (ret == 0)
-		ret = add_entry(mnt, dir, &dentry->d_name, inode);
+		ret = add_entry(mnt, dir, &dentry->d_name, inode, &ol);
 	if (ret == 0 && S_ISDIR(mode))
 		inc_nlink(dir);
 	if (ret == 0)
-		ret = scoutfs_inode_write(dir);
+		ret = scoutfs_inode_write(dir, &ol);
 	if (ret) {
 		/* the items of a half made inode go with it when it's evicted */
 		clear_nlink(inode);
 		unlock_new_inode(inode);
-		scoutfs_trans_release(mnt->trans);
+		scoutfs_inode_op_end(dir, &ol);
 		iput(inode);
 		return ret;
 	}
 	d_instantiate_new(dentry, inode);
 out:
-	scoutfs_trans_release(mnt->trans);
+	scoutfs_inode_op_end(dir, &ol);
 	return ret;
 }
 
@@ -318,6 +354,7 @@ static int scoutfs_link(struct dentry *old_dentry, struct inode *dir, struct den
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(dir->i_sb);
 	struct inode *inode = d_inode(old_dentry);
+	struct scoutfs_op_locks ol;
 	struct scoutfs_key key;
 	int ret;
 
@@ -327,26 +364,26 @@ static int scoutfs_link(struct dentry *old_dentry, struct inode *dir, struct den
 	if (inode->i_nlink >= SCOUTFS_LINK_MAX)
 		return -EMLINK;
 
-	ret = scoutfs_trans_hold(mnt->trans);
+	ret = scoutfs_inode_op_begin(inode, dir, &ol);
 	if (ret)
 		return ret;
-	ret = add_entry(mnt, dir, &dentry->d_name, inode);
+	ret = add_entry(mnt, dir, &dentry->d_name, inode, &ol);
 	if (ret == 0 && inode->i_nlink == 0) {
 		/* linking an O_TMPFILE inode: no longer an orphan */
 		scoutfs_key_set(&key, SCOUTFS_ORPHAN_ZONE, inode->i_ino, SCOUTFS_ORPHAN_TYPE,
 				0, 0, 0);
-		ret = scoutfs_item_delete_force(mnt->items, &key);
+		ret = scoutfs_item_delete_force(mnt->items, &key, scoutfs_op_lock_for(&ol, &key));
 	}
 	if (ret == 0) {
 		inc_nlink(inode);
 		inode_set_ctime_current(inode);
-		ret = scoutfs_inode_write(inode) ?: scoutfs_inode_write(dir);
+		ret = scoutfs_inode_write(inode, &ol) ?: scoutfs_inode_write(dir, &ol);
 	}
 	if (ret == 0) {
 		ihold(inode);
 		d_instantiate(dentry, inode);
 	}
-	scoutfs_trans_release(mnt->trans);
+	scoutfs_inode_op_end(dir, &ol);
 	return ret;
 }
 
@@ -354,26 +391,29 @@ static int remove_entry(struct inode *dir, struct dentry *dentry, bool is_dir)
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(dir->i_sb);
 	struct inode *inode = d_inode(dentry);
+	struct scoutfs_op_locks ol;
 	struct entry ent;
 	int ret;
 
-	if (is_dir && i_size_read(inode) != 0)
-		return -ENOTEMPTY;
-
-	ret = scoutfs_trans_hold(mnt->trans);
+	ret = scoutfs_inode_op_begin(inode, dir, &ol);
 	if (ret)
 		return ret;
-	ret = find_entry(mnt, dir, &dentry->d_name, &ent);
+	if (is_dir && i_size_read(inode) != 0) {
+		ret = -ENOTEMPTY;
+		goto out;
+	}
+	ret = find_entry(mnt, dir, &dentry->d_name, &ent, &ol);
 	if (ret == 0 && ent.ino != inode->i_ino)
 		ret = -ESTALE;
 	if (ret == 0)
-		ret = del_entry(mnt, dir, &dentry->d_name, &ent);
+		ret = del_entry(mnt, dir, &dentry->d_name, &ent, &ol);
 	if (ret == 0) {
 		if (is_dir)
 			drop_nlink(dir);
-		ret = drop_link(mnt, inode) ?: scoutfs_inode_write(dir);
+		ret = drop_link(mnt, inode, &ol) ?: scoutfs_inode_write(dir, &ol);
 	}
-	scoutfs_trans_release(mnt->trans);
+out:
+	scoutfs_inode_op_end(dir, &ol);
 	return ret;
 }
 
@@ -395,6 +435,7 @@ static int scoutfs_rename(KC_VFS_IDMAP *idmap, struct inode *old_dir,
 	struct inode *inode = d_inode(old_dentry);
 	struct inode *target = d_inode(new_dentry);
 	bool is_dir = S_ISDIR(inode->i_mode);
+	struct scoutfs_op_locks ol;
 	struct entry old_ent;
 	struct entry new_ent;
 	int ret;
@@ -404,34 +445,46 @@ static int scoutfs_rename(KC_VFS_IDMAP *idmap, struct inode *old_dir,
 	ret = check_name(new_dentry);
 	if (ret)
 		return ret;
-	if (target && S_ISDIR(target->i_mode) && i_size_read(target) != 0)
-		return -ENOTEMPTY;
 
-	ret = scoutfs_trans_hold(mnt->trans);
+	scoutfs_op_locks_init(&ol);
+	scoutfs_op_locks_add_inode(&ol, old_dir->i_ino, SCOUTFS_LOCK_WRITE);
+	scoutfs_op_locks_add_inode(&ol, new_dir->i_ino, SCOUTFS_LOCK_WRITE);
+	scoutfs_op_locks_add_inode(&ol, inode->i_ino, SCOUTFS_LOCK_WRITE);
+	if (target)
+		scoutfs_op_locks_add_inode(&ol, target->i_ino, SCOUTFS_LOCK_WRITE);
+	ret = scoutfs_inode_op_take(old_dir->i_sb, &ol) ?:
+	      scoutfs_inode_op_refresh(inode, old_dir, &ol);
 	if (ret)
 		return ret;
-	ret = find_entry(mnt, old_dir, &old_dentry->d_name, &old_ent);
+	ret = scoutfs_inode_refresh(new_dir, scoutfs_op_lock_inode(&ol, new_dir->i_ino));
+	if (ret == 0 && target)
+		ret = scoutfs_inode_refresh(target, scoutfs_op_lock_inode(&ol, target->i_ino));
+	if (ret == 0 && target && S_ISDIR(target->i_mode) && i_size_read(target) != 0)
+		ret = -ENOTEMPTY;
+	if (ret)
+		goto out;
+	ret = find_entry(mnt, old_dir, &old_dentry->d_name, &old_ent, &ol);
 	if (ret == 0 && old_ent.ino != inode->i_ino)
 		ret = -ESTALE;
 	if (ret)
 		goto out;
 
 	if (target) {
-		ret = find_entry(mnt, new_dir, &new_dentry->d_name, &new_ent);
+		ret = find_entry(mnt, new_dir, &new_dentry->d_name, &new_ent, &ol);
 		if (ret == 0 && new_ent.ino != target->i_ino)
 			ret = -ESTALE;
 		if (ret == 0)
-			ret = del_entry(mnt, new_dir, &new_dentry->d_name, &new_ent);
+			ret = del_entry(mnt, new_dir, &new_dentry->d_name, &new_ent, &ol);
 		if (ret == 0 && S_ISDIR(target->i_mode))
 			drop_nlink(new_dir);
 		if (ret == 0)
-			ret = drop_link(mnt, target);
+			ret = drop_link(mnt, target, &ol);
 		if (ret)
 			goto out;
 	}
 
-	ret = del_entry(mnt, old_dir, &old_dentry->d_name, &old_ent) ?:
-	      add_entry(mnt, new_dir, &new_dentry->d_name, inode);
+	ret = del_entry(mnt, old_dir, &old_dentry->d_name, &old_ent, &ol) ?:
+	      add_entry(mnt, new_dir, &new_dentry->d_name, inode, &ol);
 	if (ret)
 		goto out;
 	if (is_dir && old_dir != new_dir) {
@@ -439,11 +492,11 @@ static int scoutfs_rename(KC_VFS_IDMAP *idmap, struct inode *old_dir,
 		inc_nlink(new_dir);
 	}
 	inode_set_ctime_current(inode);
-	ret = scoutfs_inode_write(inode) ?: scoutfs_inode_write(old_dir);
+	ret = scoutfs_inode_write(inode, &ol) ?: scoutfs_inode_write(old_dir, &ol);
 	if (ret == 0 && new_dir != old_dir)
-		ret = scoutfs_inode_write(new_dir);
+		ret = scoutfs_inode_write(new_dir, &ol);
 out:
-	scoutfs_trans_release(mnt->trans);
+	scoutfs_inode_op_end(old_dir, &ol);
 	return ret;
 }
 

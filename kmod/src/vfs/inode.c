@@ -14,8 +14,10 @@
 #include "kcompat.h"
 #include "format/key.h"
 #include "cluster/cluster.h"
+#include "cluster/lock.h"
 #include "items/item.h"
 #include "items/trans.h"
+#include "vfs/op_locks.h"
 #include "vfs/dir.h"
 #include "vfs/inode.h"
 #include "vfs/mount.h"
@@ -121,15 +123,86 @@ static void load_inode(struct inode *inode, const struct scoutfs_inode *sinode)
 	si->flags = le64_to_cpu(sinode->flags);
 	si->crtime.tv_sec = le64_to_cpu(sinode->crtime.sec);
 	si->crtime.tv_nsec = le32_to_cpu(sinode->crtime.nsec);
+}
+
+/* read an inode's item into the VFS inode, under lock */
+static int read_inode(struct inode *inode, struct scoutfs_lock *lock)
+{
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
+	struct scoutfs_inode *sinode;
+	unsigned int len = sizeof(*sinode);
+	struct scoutfs_key key;
+	int ret;
+
+	sinode = kmalloc(sizeof(*sinode), GFP_NOFS);
+	if (!sinode)
+		return -ENOMEM;
+	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, inode->i_ino, SCOUTFS_INODE_TYPE, 0, 0, 0);
+	ret = scoutfs_item_lookup(mnt->items, &key, sinode, &len, &lock->il);
+	if (ret == 0 && len != sizeof(*sinode))
+		ret = -EIO;
+	if (ret == 0)
+		ret = valid_inode(sinode);
+	if (ret == 0 && (inode->i_state & I_NEW) == 0 &&
+	    (le32_to_cpu(sinode->mode) & S_IFMT) != (inode->i_mode & S_IFMT))
+		ret = -EIO;
+	if (ret == -EIO)
+		pr_err_ratelimited("scoutfs %016llx: inode %lu: damaged inode item\n",
+				   le64_to_cpu(mnt->super->hdr.fsid), inode->i_ino);
+	if (ret == 0) {
+		load_inode(inode, sinode);
+		SCOUTFS_I(inode)->refresh_gen = lock->refresh_gen;
+	}
+	kfree(sinode);
+	return ret;
+}
+
+int scoutfs_inode_refresh(struct inode *inode, struct scoutfs_lock *lock)
+{
+	if (SCOUTFS_I(inode)->refresh_gen == lock->refresh_gen)
+		return 0;
+	return read_inode(inode, lock);
+}
+
+/*
+ * The root inode at mount, read from the committed trees without a
+ * lock, so that mounting doesn't wait for a server.  Its refresh_gen of
+ * 0 is older than any grant: the first operation that locks it reads it
+ * again.
+ */
+struct inode *scoutfs_iget_unlocked(struct super_block *sb, u64 ino)
+{
+	static struct scoutfs_lock unlocked = {
+		.il = {
+			.start = { .sk_zone = SCOUTFS_FS_ZONE },
+			.mode = SCOUTFS_LOCK_READ,
+		},
+		.refresh_gen = 0,
+	};
+	struct inode *inode;
+	int ret;
+
+	if (unlocked.il.end.sk_zone == 0)
+		scoutfs_key_set(&unlocked.il.end, SCOUTFS_FS_ZONE, U64_MAX, U8_MAX, U64_MAX,
+				U64_MAX, U8_MAX);
+	inode = iget_locked(sb, ino);
+	if (!inode)
+		return ERR_PTR(-ENOMEM);
+	if (!(inode->i_state & I_NEW))
+		return inode;
+	ret = read_inode(inode, &unlocked);
+	if (ret) {
+		iget_failed(inode);
+		return ERR_PTR(ret);
+	}
 	set_ops(inode);
+	unlock_new_inode(inode);
+	return inode;
 }
 
 struct inode *scoutfs_iget(struct super_block *sb, u64 ino)
 {
-	struct scoutfs_mount *mnt = SCOUTFS_MNT(sb);
-	struct scoutfs_inode *sinode;
-	unsigned int len = sizeof(*sinode);
-	struct scoutfs_key key;
+	struct scoutfs_op_locks ol;
 	struct inode *inode;
 	int ret;
 
@@ -139,31 +212,76 @@ struct inode *scoutfs_iget(struct super_block *sb, u64 ino)
 	if (!(inode->i_state & I_NEW))
 		return inode;
 
-	sinode = kmalloc(sizeof(*sinode), GFP_NOFS);
-	if (!sinode) {
-		ret = -ENOMEM;
-		goto fail;
+	scoutfs_op_locks_init(&ol);
+	scoutfs_op_locks_add_inode(&ol, ino, SCOUTFS_LOCK_READ);
+	ret = scoutfs_op_locks_take(sb, &ol);
+	if (ret == 0) {
+		ret = read_inode(inode, scoutfs_op_lock_inode(&ol, ino));
+		scoutfs_op_locks_drop(&ol);
 	}
-	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, ino, SCOUTFS_INODE_TYPE, 0, 0, 0);
-	ret = scoutfs_item_lookup(mnt->items, &key, sinode, &len);
-	if (ret == 0 && len != sizeof(*sinode))
-		ret = -EIO;
-	if (ret == 0)
-		ret = valid_inode(sinode);
-	if (ret == -EIO)
-		pr_err_ratelimited("scoutfs %016llx: inode %llu: damaged inode item\n",
-				   le64_to_cpu(mnt->super->hdr.fsid), ino);
-	if (ret == 0)
-		load_inode(inode, sinode);
-	kfree(sinode);
-	if (ret)
-		goto fail;
-
+	if (ret) {
+		iget_failed(inode);
+		return ERR_PTR(ret);
+	}
+	set_ops(inode);
 	unlock_new_inode(inode);
 	return inode;
-fail:
-	iget_failed(inode);
-	return ERR_PTR(ret);
+}
+
+/*
+ * Start a changing operation on inode (and dir, either may be NULL):
+ * the locks of their groups WRITE, the index and orphan zones
+ * WRITE_ONLY, then the transaction; their cached attributes are read
+ * again if another mount changed them since.  More locks can be added
+ * by the caller with op_begin(NULL, NULL) + add + op_take.
+ */
+int scoutfs_inode_op_begin(struct inode *inode, struct inode *dir, struct scoutfs_op_locks *ol)
+{
+	scoutfs_op_locks_init(ol);
+	if (!inode && !dir)
+		return 0;
+	if (inode)
+		scoutfs_op_locks_add_inode(ol, inode->i_ino, SCOUTFS_LOCK_WRITE);
+	if (dir)
+		scoutfs_op_locks_add_inode(ol, dir->i_ino, SCOUTFS_LOCK_WRITE);
+	return scoutfs_inode_op_take((inode ?: dir)->i_sb, ol) ?:
+	       scoutfs_inode_op_refresh(inode, dir, ol);
+}
+
+/* after taking the locks: attributes another mount changed are read again */
+int scoutfs_inode_op_refresh(struct inode *inode, struct inode *dir, struct scoutfs_op_locks *ol)
+{
+	int ret = 0;
+
+	if (inode)
+		ret = scoutfs_inode_refresh(inode, scoutfs_op_lock_inode(ol, inode->i_ino));
+	if (ret == 0 && dir)
+		ret = scoutfs_inode_refresh(dir, scoutfs_op_lock_inode(ol, dir->i_ino));
+	if (ret)
+		scoutfs_inode_op_end(inode ?: dir, ol);
+	return ret;
+}
+
+/* take ol's locks (plus the index and orphan zones), refresh, hold the transaction */
+int scoutfs_inode_op_take(struct super_block *sb, struct scoutfs_op_locks *ol)
+{
+	int ret;
+
+	scoutfs_op_locks_add_zone(ol, SCOUTFS_INODE_INDEX_ZONE, SCOUTFS_LOCK_WRITE_ONLY);
+	scoutfs_op_locks_add_zone(ol, SCOUTFS_ORPHAN_ZONE, SCOUTFS_LOCK_WRITE_ONLY);
+	ret = scoutfs_op_locks_take(sb, ol);
+	if (ret)
+		return ret;
+	ret = scoutfs_trans_hold(SCOUTFS_MNT(sb)->trans);
+	if (ret)
+		scoutfs_op_locks_drop(ol);
+	return ret;
+}
+
+void scoutfs_inode_op_end(struct inode *inode, struct scoutfs_op_locks *ol)
+{
+	scoutfs_trans_release(SCOUTFS_MNT(inode->i_sb)->trans);
+	scoutfs_op_locks_drop(ol);
 }
 
 static void store_time(struct scoutfs_timespec *st, struct timespec64 ts)
@@ -204,7 +322,8 @@ static void index_key(struct scoutfs_key *key, u8 type, u64 seq, u64 ino)
 }
 
 /* move an inode's index item from its old seq to the new one */
-static int move_index(struct scoutfs_mount *mnt, u8 type, u64 ino, u64 old, u64 new)
+static int move_index(struct scoutfs_mount *mnt, const struct scoutfs_op_locks *ol, u8 type,
+		      u64 ino, u64 old, u64 new)
 {
 	struct scoutfs_key key;
 	int ret;
@@ -212,15 +331,15 @@ static int move_index(struct scoutfs_mount *mnt, u8 type, u64 ino, u64 old, u64 
 	if (old == new)
 		return 0;
 	index_key(&key, type, new, ino);
-	ret = scoutfs_item_force(mnt->items, &key, NULL, 0);
+	ret = scoutfs_item_force(mnt->items, &key, NULL, 0, scoutfs_op_lock_for(ol, &key));
 	if (ret == 0 && old != 0) {
 		index_key(&key, type, old, ino);
-		ret = scoutfs_item_delete_force(mnt->items, &key);
+		ret = scoutfs_item_delete_force(mnt->items, &key, scoutfs_op_lock_for(ol, &key));
 	}
 	return ret;
 }
 
-int scoutfs_inode_write(struct inode *inode)
+int scoutfs_inode_write(struct inode *inode, const struct scoutfs_op_locks *ol)
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
 	struct scoutfs_inode_info *si = SCOUTFS_I(inode);
@@ -230,18 +349,20 @@ int scoutfs_inode_write(struct inode *inode)
 	int ret;
 
 	/* the meta_seq index lists the inodes each transaction changed */
-	ret = move_index(mnt, SCOUTFS_INODE_INDEX_META_SEQ_TYPE, inode->i_ino, si->meta_seq, seq);
+	ret = move_index(mnt, ol, SCOUTFS_INODE_INDEX_META_SEQ_TYPE, inode->i_ino,
+			 si->meta_seq, seq);
 	if (ret)
 		return ret;
 	si->meta_seq = seq;
 	store_inode(&sinode, inode);
 	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, inode->i_ino, SCOUTFS_INODE_TYPE, 0, 0, 0);
-	return scoutfs_item_force(mnt->items, &key, &sinode, sizeof(sinode));
+	return scoutfs_item_force(mnt->items, &key, &sinode, sizeof(sinode),
+				  scoutfs_op_lock_for(ol, &key));
 }
 
-/* an inode number never used before, from the mount's range */
-static int alloc_ino(struct scoutfs_mount *mnt, u64 *ino)
+int scoutfs_alloc_ino(struct super_block *sb, u64 *ino)
 {
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(sb);
 	u64 first, nr;
 	int ret = 0;
 
@@ -260,7 +381,7 @@ static int alloc_ino(struct scoutfs_mount *mnt, u64 *ino)
 }
 
 struct inode *scoutfs_new_inode(KC_VFS_IDMAP *idmap, struct inode *dir, umode_t mode,
-				dev_t rdev)
+				dev_t rdev, u64 ino, const struct scoutfs_op_locks *ol)
 {
 	struct super_block *sb = dir->i_sb;
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(sb);
@@ -268,12 +389,7 @@ struct inode *scoutfs_new_inode(KC_VFS_IDMAP *idmap, struct inode *dir, umode_t 
 	struct inode *inode;
 	struct timespec64 now;
 	u64 seq = scoutfs_trans_seq(mnt->trans);
-	u64 ino;
 	int ret;
-
-	ret = alloc_ino(mnt, &ino);
-	if (ret)
-		return ERR_PTR(ret);
 
 	inode = new_inode(sb);
 	if (!inode)
@@ -296,10 +412,11 @@ struct inode *scoutfs_new_inode(KC_VFS_IDMAP *idmap, struct inode *dir, umode_t 
 	si->next_readdir_pos = SCOUTFS_FIRST_READDIR_POS;
 	si->next_xattr_id = 1;
 	si->flags = 0;
+	si->refresh_gen = scoutfs_op_lock_inode(ol, ino)->refresh_gen;
 	set_ops(inode);
 
-	ret = move_index(mnt, SCOUTFS_INODE_INDEX_DATA_SEQ_TYPE, ino, 0, seq) ?:
-	      scoutfs_inode_write(inode);
+	ret = move_index(mnt, ol, SCOUTFS_INODE_INDEX_DATA_SEQ_TYPE, ino, 0, seq) ?:
+	      scoutfs_inode_write(inode, ol);
 	if (ret)
 		goto fail;
 	ret = insert_inode_locked(inode);
@@ -313,7 +430,7 @@ fail:
 }
 
 /* remove every item of an inode that's gone: no links, no users */
-static int delete_inode_items(struct inode *inode)
+static int delete_inode_items(struct inode *inode, const struct scoutfs_op_locks *ol)
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
 	struct scoutfs_inode_info *si = SCOUTFS_I(inode);
@@ -322,23 +439,23 @@ static int delete_inode_items(struct inode *inode)
 	int ret;
 
 	index_key(&key, SCOUTFS_INODE_INDEX_META_SEQ_TYPE, si->meta_seq, inode->i_ino);
-	ret = scoutfs_item_delete_force(mnt->items, &key);
+	ret = scoutfs_item_delete_force(mnt->items, &key, scoutfs_op_lock_for(ol, &key));
 	index_key(&key, SCOUTFS_INODE_INDEX_DATA_SEQ_TYPE, si->data_seq, inode->i_ino);
 	if (ret == 0)
-		ret = scoutfs_item_delete_force(mnt->items, &key);
+		ret = scoutfs_item_delete_force(mnt->items, &key, scoutfs_op_lock_for(ol, &key));
 	scoutfs_key_set(&key, SCOUTFS_ORPHAN_ZONE, inode->i_ino, SCOUTFS_ORPHAN_TYPE, 0, 0, 0);
 	if (ret == 0)
-		ret = scoutfs_item_delete(mnt->items, &key);
-	if (ret == -ENOENT)
-		ret = 0;
+		ret = scoutfs_item_delete_force(mnt->items, &key, scoutfs_op_lock_for(ol, &key));
 
 	/* the inode's own items: the inode, symlink parts, ... */
 	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, inode->i_ino, 0, 0, 0, 0);
 	scoutfs_key_set(&last, SCOUTFS_FS_ZONE, inode->i_ino, U8_MAX, U64_MAX, U64_MAX, U8_MAX);
 	while (ret == 0) {
-		ret = scoutfs_item_next(mnt->items, &key, &last, NULL, NULL);
+		ret = scoutfs_item_next(mnt->items, &key, &last, NULL, NULL,
+					scoutfs_op_lock_for(ol, &key));
 		if (ret == 0)
-			ret = scoutfs_item_delete_force(mnt->items, &key);
+			ret = scoutfs_item_delete_force(mnt->items, &key,
+							scoutfs_op_lock_for(ol, &key));
 	}
 	return ret == -ENOENT ? 0 : ret;
 }
@@ -346,14 +463,15 @@ static int delete_inode_items(struct inode *inode)
 void scoutfs_evict_inode(struct inode *inode)
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
+	struct scoutfs_op_locks ol;
 	int ret;
 
 	truncate_inode_pages_final(&inode->i_data);
 	if (inode->i_nlink == 0 && !is_bad_inode(inode)) {
-		ret = scoutfs_trans_hold(mnt->trans);
+		ret = scoutfs_inode_op_begin(inode, NULL, &ol);
 		if (ret == 0) {
-			ret = delete_inode_items(inode);
-			scoutfs_trans_release(mnt->trans);
+			ret = delete_inode_items(inode, &ol);
+			scoutfs_inode_op_end(inode, &ol);
 		}
 		if (ret)
 			pr_err_ratelimited("scoutfs %016llx: inode %lu: deleting its items failed (%d); its orphan item keeps it for recovery\n",
@@ -366,12 +484,18 @@ void scoutfs_evict_inode(struct inode *inode)
 void scoutfs_dirty_inode(struct inode *inode, int flags)
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
+	struct scoutfs_op_locks ol;
 	int ret;
 
-	ret = scoutfs_trans_hold(mnt->trans);
+	/* the change was made without the lock: it is kept, not refreshed */
+	ret = scoutfs_inode_op_begin(NULL, NULL, &ol);
 	if (ret == 0) {
-		ret = scoutfs_inode_write(inode);
-		scoutfs_trans_release(mnt->trans);
+		scoutfs_op_locks_add_inode(&ol, inode->i_ino, SCOUTFS_LOCK_WRITE);
+		ret = scoutfs_inode_op_take(inode->i_sb, &ol);
+	}
+	if (ret == 0) {
+		ret = scoutfs_inode_write(inode, &ol);
+		scoutfs_inode_op_end(inode, &ol);
 	}
 	if (ret)
 		pr_err_ratelimited("scoutfs %016llx: inode %lu: updating its item failed (%d)\n",
@@ -381,7 +505,7 @@ void scoutfs_dirty_inode(struct inode *inode, int flags)
 int scoutfs_setattr(KC_VFS_IDMAP *idmap, struct dentry *dentry, struct iattr *attr)
 {
 	struct inode *inode = d_inode(dentry);
-	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
+	struct scoutfs_op_locks ol;
 	int ret;
 
 	ret = setattr_prepare(idmap, dentry, attr);
@@ -391,12 +515,12 @@ int scoutfs_setattr(KC_VFS_IDMAP *idmap, struct dentry *dentry, struct iattr *at
 	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size != i_size_read(inode))
 		return -EOPNOTSUPP;
 
-	ret = scoutfs_trans_hold(mnt->trans);
+	ret = scoutfs_inode_op_begin(inode, NULL, &ol);
 	if (ret)
 		return ret;
 	setattr_copy(idmap, inode, attr);
-	ret = scoutfs_inode_write(inode);
-	scoutfs_trans_release(mnt->trans);
+	ret = scoutfs_inode_write(inode, &ol);
+	scoutfs_inode_op_end(inode, &ol);
 	return ret;
 }
 
@@ -404,6 +528,19 @@ int scoutfs_getattr(KC_VFS_IDMAP *idmap, const struct path *path, struct kstat *
 		    u32 request_mask, unsigned int query_flags)
 {
 	struct inode *inode = d_inode(path->dentry);
+	struct scoutfs_op_locks ol;
+	int ret;
+
+	/* the attributes as the cluster has them now */
+	scoutfs_op_locks_init(&ol);
+	scoutfs_op_locks_add_inode(&ol, inode->i_ino, SCOUTFS_LOCK_READ);
+	ret = scoutfs_op_locks_take(inode->i_sb, &ol);
+	if (ret)
+		return ret;
+	ret = scoutfs_inode_refresh(inode, scoutfs_op_lock_inode(&ol, inode->i_ino));
+	scoutfs_op_locks_drop(&ol);
+	if (ret)
+		return ret;
 
 	kc_generic_fillattr(idmap, request_mask, inode, stat);
 	stat->result_mask |= STATX_BTIME;
@@ -416,6 +553,7 @@ static const char *scoutfs_get_link(struct dentry *dentry, struct inode *inode,
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
 	unsigned int len = SCOUTFS_SYMLINK_MAX_SIZE - 1;
+	struct scoutfs_op_locks ol;
 	struct scoutfs_key key;
 	char *target;
 	int ret;
@@ -427,7 +565,14 @@ static const char *scoutfs_get_link(struct dentry *dentry, struct inode *inode,
 	if (!target)
 		return ERR_PTR(-ENOMEM);
 	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, inode->i_ino, SCOUTFS_SYMLINK_TYPE, 0, 0, 0);
-	ret = scoutfs_item_lookup(mnt->items, &key, target, &len);
+	scoutfs_op_locks_init(&ol);
+	scoutfs_op_locks_add_inode(&ol, inode->i_ino, SCOUTFS_LOCK_READ);
+	ret = scoutfs_op_locks_take(inode->i_sb, &ol);
+	if (ret == 0) {
+		ret = scoutfs_item_lookup(mnt->items, &key, target, &len,
+					  scoutfs_op_lock_for(&ol, &key));
+		scoutfs_op_locks_drop(&ol);
+	}
 	if (ret == 0 && (len != i_size_read(inode) || len >= SCOUTFS_SYMLINK_MAX_SIZE))
 		ret = -EIO;
 	if (ret) {

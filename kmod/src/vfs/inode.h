@@ -17,6 +17,7 @@ struct scoutfs_inode_info {
 	u64 next_xattr_id;
 	u64 flags;
 	struct timespec64 crtime;
+	u64 refresh_gen;	/* of the lock the fields were read under */
 	struct inode vfs_inode;
 };
 
@@ -33,20 +34,37 @@ void scoutfs_free_inode(struct inode *inode);
 
 /* the inode, read from its item if it isn't cached; ERR_PTR on failure */
 struct inode *scoutfs_iget(struct super_block *sb, u64 ino);
+/* the same without a cluster lock, for the root at mount (see inode.c) */
+struct inode *scoutfs_iget_unlocked(struct super_block *sb, u64 ino);
+
+struct scoutfs_lock;
+struct scoutfs_op_locks;
 
 /*
  * Store an inode in its item (and move its meta_seq index item to this
- * transaction).  The caller holds the transaction.
+ * transaction).  The caller holds the transaction and ol's locks.
  */
-int scoutfs_inode_write(struct inode *inode);
+int scoutfs_inode_write(struct inode *inode, const struct scoutfs_op_locks *ol);
+
+/* read the inode's item again if it was read under an older grant of lock */
+int scoutfs_inode_refresh(struct inode *inode, struct scoutfs_lock *lock);
+
+/* an inode number never used before, from the mount's range */
+int scoutfs_alloc_ino(struct super_block *sb, u64 *ino);
 
 /*
- * A new inode in dir with a new number, its items created; returned
- * locked and new (unlock_new_inode() once it's linked).  The caller
- * holds the transaction.
+ * A new inode numbered ino (scoutfs_alloc_ino()) in dir, its items
+ * created; returned locked and new (unlock_new_inode() once it's
+ * linked).  The caller holds the transaction and the locks.
  */
 struct inode *scoutfs_new_inode(KC_VFS_IDMAP *idmap, struct inode *dir, umode_t mode,
-				dev_t rdev);
+				dev_t rdev, u64 ino, const struct scoutfs_op_locks *ol);
+
+/* locks and transaction of a changing operation (see inode.c) */
+int scoutfs_inode_op_begin(struct inode *inode, struct inode *dir, struct scoutfs_op_locks *ol);
+int scoutfs_inode_op_take(struct super_block *sb, struct scoutfs_op_locks *ol);
+int scoutfs_inode_op_refresh(struct inode *inode, struct inode *dir, struct scoutfs_op_locks *ol);
+void scoutfs_inode_op_end(struct inode *inode, struct scoutfs_op_locks *ol);
 
 int scoutfs_fsync(struct file *file, loff_t start, loff_t end, int datasync);
 void scoutfs_evict_inode(struct inode *inode);

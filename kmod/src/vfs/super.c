@@ -24,6 +24,7 @@
 
 #include "kcompat.h"
 #include "cluster/cluster.h"
+#include "cluster/lock.h"
 #include "format/format.h"
 #include "items/item.h"
 #include "items/trans.h"
@@ -117,9 +118,37 @@ static void scoutfs_put_super(struct super_block *sb)
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(sb);
 
+	/* commit, then no lock gives way into a transaction that's going */
+	scoutfs_trans_sync(mnt->trans, true);
+	scoutfs_lock_client_stop_ops(scoutfs_cluster_locks(mnt->cluster));
 	scoutfs_trans_destroy(mnt->trans);
 	mnt->trans = NULL;
 }
+
+/* before giving up a write lock, what was written under it is committed */
+static int lock_give_way(void *arg, struct scoutfs_lock *lock, u8 old_mode, u8 new_mode)
+{
+	struct scoutfs_mount *mnt = arg;
+
+	return scoutfs_trans_sync(mnt->trans, true);
+}
+
+/* a grant names the trees that hold what other mounts committed */
+static void lock_granted(void *arg, const struct scoutfs_net_lock_grant *grant)
+{
+	struct scoutfs_mount *mnt = arg;
+	int ret;
+
+	ret = scoutfs_forest_set_roots(&mnt->forest, &grant->fs_root, &grant->logs_root, 0, NULL);
+	if (ret)
+		pr_err_ratelimited("scoutfs %016llx: reading the roots of a lock grant failed (%d)\n",
+				   le64_to_cpu(mnt->super->hdr.fsid), ret);
+}
+
+static const struct scoutfs_lock_ops lock_ops = {
+	.give_way = lock_give_way,
+	.granted = lock_granted,
+};
 
 static const struct super_operations scoutfs_super_ops = {
 	.alloc_inode = scoutfs_alloc_inode,
@@ -157,7 +186,7 @@ static int make_root(struct fs_context *fc, struct super_block *sb)
 {
 	struct inode *inode;
 
-	inode = scoutfs_iget(sb, SCOUTFS_ROOT_INO);
+	inode = scoutfs_iget_unlocked(sb, SCOUTFS_ROOT_INO);
 	if (IS_ERR(inode)) {
 		if (PTR_ERR(inode) == -ENOENT) {
 			errorfc(fc, "the root directory's inode is missing");
@@ -249,7 +278,6 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	ret = join_cluster(fc, mnt);
 	if (ret)
 		goto out;
-	scoutfs_forest_set_ops(&mnt->forest, &scoutfs_cluster_forest_ops, mnt->cluster);
 
 	mutex_init(&mnt->ino_mutex);
 	mnt->items = scoutfs_item_cache_create(&mnt->forest);
@@ -261,6 +289,7 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		ret = -ENOMEM;
 		goto out;
 	}
+	scoutfs_lock_client_set_ops(scoutfs_cluster_locks(mnt->cluster), &lock_ops, mnt);
 
 	sb->s_magic = SCOUTFS_BLOCK_MAGIC_SUPER;
 	sb->s_op = &scoutfs_super_ops;
@@ -270,6 +299,11 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	ret = make_root(fc, sb);
 	if (ret)
 		goto out;
+	/*
+	 * From now on a reader that finds a tree freed under it asks the
+	 * server for newer roots; at mount a stale block is damage.
+	 */
+	scoutfs_forest_set_ops(&mnt->forest, &scoutfs_cluster_forest_ops, mnt->cluster);
 
 	if (mount_observer) {
 		ret = mount_observer->mounted(sb);

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _SCOUTFS_CLUSTER_LOCK_H_
+#define _SCOUTFS_CLUSTER_LOCK_H_
+
+#include <linux/rbtree.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+#include "format/wire.h"
+#include "items/item.h"
+
+struct scoutfs_client;
+struct scoutfs_lock_client;
+struct scoutfs_net_conn;
+
+/*
+ * A mount's cluster locks (docs/wire.md, LOCK).  A lock covers a fixed
+ * range of keys; once granted it stays cached in its mode until the
+ * server asks the mount to give way, so uncontended use costs nothing
+ * after the first request.  Users hold a lock in a mode between
+ * scoutfs_lock() and scoutfs_unlock(); giving way waits for the users
+ * of the modes being given up.
+ *
+ * il is what item operations check (range, mode, version).
+ * refresh_gen increases with every grant: state cached from the items
+ * under an older generation (inodes) must be read again.
+ */
+struct scoutfs_lock {
+	struct scoutfs_item_lock il;
+	u64 refresh_gen;
+	/* private to lock.c */
+	struct rb_node node;
+	struct scoutfs_lock_client *lc;
+	unsigned int users[SCOUTFS_LOCK_NR_MODES];
+	bool requesting;
+	bool giving_way;
+	u8 keep_mode;
+	struct scoutfs_net_conn *gw_conn;
+	u64 gw_id;
+	struct work_struct gw_work;
+};
+
+/*
+ * What giving way needs from above: write back what was written under
+ * the lock (commit) before a WRITE or WRITE_ONLY mode is given up, and
+ * switch readers to the trees a grant names.
+ */
+struct scoutfs_lock_ops {
+	int (*give_way)(void *arg, struct scoutfs_lock *lock, u8 old_mode, u8 new_mode);
+	void (*granted)(void *arg, const struct scoutfs_net_lock_grant *grant);
+};
+
+/* created before the client (its handlers need it), then given the client */
+struct scoutfs_lock_client *scoutfs_lock_client_create(u64 fsid);
+void scoutfs_lock_client_set_client(struct scoutfs_lock_client *lc,
+				    struct scoutfs_client *client);
+void scoutfs_lock_client_set_ops(struct scoutfs_lock_client *lc,
+				 const struct scoutfs_lock_ops *ops, void *arg);
+/* no more calls to the ops once this returns (unmount, before the trans goes) */
+void scoutfs_lock_client_stop_ops(struct scoutfs_lock_client *lc);
+void scoutfs_lock_client_destroy(struct scoutfs_lock_client *lc);
+
+/* lock [start, end] in mode, waiting for the grant */
+int scoutfs_lock(struct scoutfs_lock_client *lc, u8 mode, const struct scoutfs_key *start,
+		 const struct scoutfs_key *end, struct scoutfs_lock **lock_ret);
+void scoutfs_unlock(struct scoutfs_lock *lock, u8 mode);
+
+/* the server's request to give way: the client's LOCK handler (net.h) */
+int scoutfs_lock_client_give_way(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
+				 void *data, u32 data_len);
+/* greeted a (new) server: tell it in the background which locks we hold (arg: lc) */
+void scoutfs_lock_client_greeted(void *arg);
+
+#endif
