@@ -8,6 +8,7 @@ load ../vm/cluster.bash
 load helpers
 
 HB_MS=2000	# the smallest quorum_heartbeat_timeout_ms allowed
+AGENT=/src/tests/cluster/lib/fence_agent.sh	# plays the fence agent
 
 setup_file() {
 	cluster_start 3
@@ -198,9 +199,13 @@ print_slot() {
 	old=$LEADER
 	old_term=$(status_field "$old" term)
 
-	vm_kill "$old"
 	others=()
 	for i in 1 2 3; do [ "$i" = "$old" ] || others+=("$i"); done
+	# whichever leads next asks for the dead leader to be fenced
+	for i in "${others[@]}"; do
+		vm_exec "$i" "setsid $AGENT run </dev/null >/dev/null 2>&1 &"
+	done
+	vm_kill "$old"
 	wait_one_leader 30 "${others[@]}"
 	[ "$(status_field "$LEADER" term)" -gt "$old_term" ]
 	run print_slot $((LEADER - 1)) "$LEADER"
