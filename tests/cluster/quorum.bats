@@ -107,7 +107,7 @@ print_slot() {
 	LEADER=$(cat "$BATS_FILE_TMPDIR/leader")
 	term=$(cat "$BATS_FILE_TMPDIR/term")
 	rid=$(vm_exec "$LEADER" 'cat /sys/fs/scoutfs/f.*/rid')
-	run print_slot $((LEADER - 1))
+	run print_slot $((LEADER - 1)) "$LEADER"
 	assert_output --partial "term: $term"
 	assert_output --regexp "event elect: rid $rid term $term arg 0 ts "
 	assert_output --regexp "event vote: rid $rid term $term arg $((LEADER - 1)) "
@@ -173,7 +173,7 @@ print_slot() {
 	# (only the matching lines: the agent can't return a whole dmesg)
 	run vm_exec "$LEADER" "dmesg | grep -F 'stopped leading'"
 	assert_output --partial "stopped leading term $term: lost contact with a majority"
-	run print_slot $((LEADER - 1))
+	run print_slot $((LEADER - 1)) "$LEADER"
 	assert_output --regexp "event stop: rid [0-9a-f]{16} term $term "
 	# and stays without a leader, whatever terms it tries
 	for _ in 1 2 3 4 5 6; do
