@@ -23,9 +23,9 @@ teardown_file() {
 	cluster_stop
 }
 
-# mount node $1 in slot $2 with extra options $3
+# mount node $1 in slot $2 (none if empty) with extra options $3
 mount_node() {
-	vm_exec "$1" "mount -t scoutfs -o ${3:+$3,}$OPTS,quorum_slot_nr=$2 /dev/scoutfs/data /mnt/scoutfs"
+	vm_exec "$1" "mount -t scoutfs -o ${3:+$3,}$OPTS${2:+,quorum_slot_nr=$2} /dev/scoutfs/data /mnt/scoutfs"
 }
 
 is_leader() { vm_exec "$1" 'cat /sys/fs/scoutfs/f.*/quorum/is_leader'; }
@@ -160,9 +160,10 @@ print_count() {
 	assert_equal "$(print_count 1 "mounted client: rid $old")" 0
 }
 
-@test "a killed client of a three-node cluster is fenced and reclaimed by the leader" {
+@test "a client that comes back withdraws its request; a killed one is fenced and reclaimed" {
 	vm_exec 1 "scoutfs mkfs -f -Q 0,$(vm_ip 1),12345 -Q 1,$(vm_ip 2),12345 -Q 2,$(vm_ip 3),12345 /dev/scoutfs/meta /dev/scoutfs/data"
-	# two read-only members elect a leader; the third writes as a follower
+	# two read-only members elect a leader; the third writes, without a
+	# slot (a member cut off would raise its term and unseat the leader)
 	for i in 1 2; do
 		run mount_node $i $((i - 1)) ro
 		assert_success
@@ -174,11 +175,21 @@ print_count() {
 	done
 	leader=1
 	[ "$(is_leader 2)" = 1 ] && leader=2
-	run mount_node 3 2
+	run mount_node 3 ""
 	assert_success
 	vm_exec 3 'mkdir /mnt/scoutfs/d3 && touch /mnt/scoutfs/d3/f && sync'
 	victim=$(vm_exec 3 'cat /sys/fs/scoutfs/f.*/rid')
 	assert_equal "$(print_count $leader "log_trees: rid $victim")" 1
+
+	# cut off until it has a request, it greets again when it's back
+	net_cut 3
+	wait_request $leader "$victim" 30
+	net_restore 3
+	wait_request $leader "$victim" 30 gone
+	run vm_exec $leader "dmesg | grep -F 'rid $victim'"
+	assert_output --partial "rid $victim came back, its fence request is withdrawn"
+	refute_output --partial "rid $victim was fenced"
+	assert_equal "$(print_count $leader "mounted client: rid $victim")" 1
 
 	vm_kill 3
 	# keepalive notices in 3 s, recovery waits 4 s more
