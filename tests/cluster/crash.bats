@@ -4,14 +4,20 @@
 # filesystem mounts, every change synced before the kill is there and no
 # operation is half done (tests/cluster/lib/crashfs.py).  Each round works
 # in its own directory, and every earlier round's directory must still
-# hold what it held.
+# hold what it held.  After each restart the test plays the fence agent:
+# the killed mount led, so the next mount's election asks for it to be
+# fenced; once it is, the server reclaims it, and only the live mount may
+# be left recorded as mounted or with a log tree.
 
 load ../vm/cluster.bash
 load helpers
 
 CRASHES=${SCOUTFS_CRASHES:-20}
 WORKLOAD=/src/tests/cluster/lib/crashfs.py
-MOUNT="mount -t scoutfs -o metadev_path=/dev/scoutfs/meta,quorum_slot_nr=0 /dev/scoutfs/data /mnt/scoutfs"
+AGENT=/src/tests/cluster/lib/fence_agent.sh
+ONLY_LIVE=/src/tests/cluster/lib/only_live_mount.sh
+# a short heartbeat timeout: recovery of an unfenced mount waits twice this
+MOUNT="mount -t scoutfs -o metadev_path=/dev/scoutfs/meta,quorum_slot_nr=0,quorum_heartbeat_timeout_ms=2000 /dev/scoutfs/data /mnt/scoutfs"
 
 setup_file() {
 	cluster_start 1
@@ -21,6 +27,25 @@ setup_file() {
 
 teardown_file() {
 	cluster_stop
+}
+
+# Confirm every fence request that appears until the mount leads, no
+# request is left and the dead mounts are reclaimed (within $1 seconds).
+play_fence_agent() {
+	local end=$((SECONDS + $1)) fenced
+	while :; do
+		fenced=$(vm_exec 1 "$AGENT confirm")
+		[ -z "$fenced" ] || echo "# fenced rid $fenced" >&3
+		if [ "$(vm_exec 1 'cat /sys/fs/scoutfs/f.*/quorum/is_leader')" = 1 ] &&
+		   [ -z "$(vm_exec 1 "$AGENT list")" ] && vm_exec 1 "$ONLY_LIVE" >/dev/null; then
+			return 0
+		fi
+		if [ $SECONDS -ge $end ]; then
+			vm_exec 1 "$AGENT list; $ONLY_LIVE" >&2
+			return 1
+		fi
+		sleep 0.5
+	done
 }
 
 @test "$CRASHES crashes during a metadata workload lose no synced change and check clean" {
@@ -43,6 +68,8 @@ teardown_file() {
 		assert_success
 
 		run vm_exec 1 "$MOUNT"
+		assert_success
+		run play_fence_agent 60
 		assert_success
 		run vm_exec 1 "python3 $WORKLOAD verify /mnt/scoutfs/run$k /out/progress$k"
 		assert_success

@@ -8,6 +8,7 @@ load ../vm/cluster.bash
 load helpers
 
 HB_MS=2000	# the smallest quorum_heartbeat_timeout_ms allowed
+AGENT=/src/tests/cluster/lib/fence_agent.sh	# plays the fence agent
 
 setup_file() {
 	cluster_start 3
@@ -106,7 +107,7 @@ print_slot() {
 	LEADER=$(cat "$BATS_FILE_TMPDIR/leader")
 	term=$(cat "$BATS_FILE_TMPDIR/term")
 	rid=$(vm_exec "$LEADER" 'cat /sys/fs/scoutfs/f.*/rid')
-	run print_slot $((LEADER - 1))
+	run print_slot $((LEADER - 1)) "$LEADER"
 	assert_output --partial "term: $term"
 	assert_output --regexp "event elect: rid $rid term $term arg 0 ts "
 	assert_output --regexp "event vote: rid $rid term $term arg $((LEADER - 1)) "
@@ -172,7 +173,7 @@ print_slot() {
 	# (only the matching lines: the agent can't return a whole dmesg)
 	run vm_exec "$LEADER" "dmesg | grep -F 'stopped leading'"
 	assert_output --partial "stopped leading term $term: lost contact with a majority"
-	run print_slot $((LEADER - 1))
+	run print_slot $((LEADER - 1)) "$LEADER"
 	assert_output --regexp "event stop: rid [0-9a-f]{16} term $term "
 	# and stays without a leader, whatever terms it tries
 	for _ in 1 2 3 4 5 6; do
@@ -198,9 +199,13 @@ print_slot() {
 	old=$LEADER
 	old_term=$(status_field "$old" term)
 
-	vm_kill "$old"
 	others=()
 	for i in 1 2 3; do [ "$i" = "$old" ] || others+=("$i"); done
+	# whichever leads next asks for the dead leader to be fenced
+	for i in "${others[@]}"; do
+		vm_exec "$i" "setsid $AGENT run </dev/null >/dev/null 2>&1 &"
+	done
+	vm_kill "$old"
 	wait_one_leader 30 "${others[@]}"
 	[ "$(status_field "$LEADER" term)" -gt "$old_term" ]
 	run print_slot $((LEADER - 1)) "$LEADER"

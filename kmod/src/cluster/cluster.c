@@ -10,6 +10,7 @@
 #include "cluster/client.h"
 #include "cluster/cluster.h"
 #include "cluster/lock.h"
+#include "cluster/fence.h"
 #include "cluster/quorum.h"
 #include "cluster/server.h"
 #include "format/wire.h"
@@ -18,6 +19,7 @@
 
 struct scoutfs_cluster {
 	struct scoutfs_cluster_args args;
+	struct scoutfs_fences *fences;		/* requests while we lead */
 	struct scoutfs_quorum *quorum;
 	struct scoutfs_client *client;
 	struct scoutfs_lock_client *locks;
@@ -36,6 +38,9 @@ static int start_server(void *arg, u64 term, const struct scoutfs_inet_addr *add
 		.keepalive_ms = cl->args.tcp_keepalive_timeout_ms,
 		.meta_bdev = cl->args.meta_bdev,
 		.bc = cl->args.blocks,
+		.fences = cl->fences,
+		/* mounts that don't come back to the server by then are fenced */
+		.recovery_timeout_ms = 2 * cl->args.quorum_heartbeat_timeout_ms,
 	};
 	int ret;
 
@@ -48,6 +53,15 @@ static int start_server(void *arg, u64 term, const struct scoutfs_inet_addr *add
 	return ret;
 }
 
+static bool keep_none(void *arg, u64 rid)
+{
+	return false;
+}
+
+/*
+ * Our server's requests, and a confirmed request of the quorum's that
+ * it didn't take over, end with our leadership.
+ */
 static void stop_server(void *arg)
 {
 	struct scoutfs_cluster *cl = arg;
@@ -55,18 +69,29 @@ static void stop_server(void *arg)
 	mutex_lock(&cl->server_mutex);
 	scoutfs_server_stop(cl->server);
 	cl->server = NULL;
+	scoutfs_fence_prune(cl->fences, keep_none, NULL);
 	mutex_unlock(&cl->server_mutex);
 }
 
 /*
- * A previous leader may still be running its server.  For now every
- * fence "succeeds" so that elections proceed; the fencing subsystem
- * (fence requests that userspace answers through sysfs) will take this
- * over and only return 0 once the old leader is known to be stopped.
+ * A previous leader may still be running its server: ask for it to be
+ * fenced at its slot's address and wait for the answer.  A confirmed
+ * request stays: the server finds it and reclaims that mount at once
+ * instead of asking again.  A failed one goes, so that a later
+ * election asks afresh.
  */
-static int fence_previous(void *arg, int slot, u64 rid, u64 term)
+static int fence_previous(void *arg, int slot, u64 rid, u64 term, long timeout)
 {
-	return 0;
+	struct scoutfs_cluster *cl = arg;
+	int ret;
+
+	ret = scoutfs_fence_request(cl->fences, rid, &cl->args.super->quorum.slots[slot].addr,
+				    SCOUTFS_FENCE_QUORUM_BLOCK_LEADER);
+	if (ret == 0)
+		ret = scoutfs_fence_wait(cl->fences, rid, timeout);
+	if (ret == -EIO || ret == -ENOENT)
+		scoutfs_fence_remove(cl->fences, rid);
+	return ret;
 }
 
 static const struct scoutfs_quorum_ops quorum_ops = {
@@ -114,6 +139,12 @@ int scoutfs_cluster_join(struct scoutfs_cluster **cl_ret,
 	mutex_init(&cl->server_mutex);
 	ca.find_leader_arg = cl;
 
+	cl->fences = scoutfs_fences_create(args->fsid);
+	if (!cl->fences) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
 	ret = scoutfs_quorum_start(&cl->quorum, &qa, &quorum_ops, cl);
 	if (ret)
 		goto out;
@@ -121,31 +152,33 @@ int scoutfs_cluster_join(struct scoutfs_cluster **cl_ret,
 	cl->locks = scoutfs_lock_client_create(args->fsid);
 	if (!cl->locks) {
 		ret = -ENOMEM;
-		scoutfs_quorum_stop(cl->quorum);
-		stop_server(cl);
-		goto out;
+		goto stop_quorum;
 	}
 	ca.handler_arg = cl->locks;
 	ret = scoutfs_client_start(&cl->client, &ca);
 	if (ret) {
 		scoutfs_lock_client_destroy(cl->locks);
-		scoutfs_quorum_stop(cl->quorum);
-		stop_server(cl);
-	} else {
-		scoutfs_lock_client_set_client(cl->locks, cl->client);
+		goto stop_quorum;
 	}
+	scoutfs_lock_client_set_client(cl->locks, cl->client);
+	*cl_ret = cl;
+	return 0;
+
+stop_quorum:
+	scoutfs_fences_shutdown(cl->fences);
+	scoutfs_quorum_stop(cl->quorum);
+	stop_server(cl);
 out:
-	if (ret)
-		kfree(cl);
-	else
-		*cl_ret = cl;
+	scoutfs_fences_destroy(cl->fences);
+	kfree(cl);
 	return ret;
 }
 
 /*
  * The farewell comes first, while this mount's own server (if it leads)
  * still answers; the quorum stops the server when it stops, and a
- * server it left running (an error path) is stopped last.
+ * server it left running (an error path) is stopped last.  Waiting for
+ * a fence ends first: an election waiting for one gives up.
  */
 void scoutfs_cluster_leave(struct scoutfs_cluster *cl)
 {
@@ -154,8 +187,10 @@ void scoutfs_cluster_leave(struct scoutfs_cluster *cl)
 	scoutfs_client_farewell(cl->client);
 	scoutfs_client_stop(cl->client);
 	scoutfs_lock_client_destroy(cl->locks);
+	scoutfs_fences_shutdown(cl->fences);
 	scoutfs_quorum_stop(cl->quorum);
 	stop_server(cl);
+	scoutfs_fences_destroy(cl->fences);
 	kfree(cl);
 }
 
@@ -167,6 +202,11 @@ struct scoutfs_quorum *scoutfs_cluster_quorum(struct scoutfs_cluster *cl)
 struct scoutfs_lock_client *scoutfs_cluster_locks(struct scoutfs_cluster *cl)
 {
 	return cl->locks;
+}
+
+struct scoutfs_fences *scoutfs_cluster_fences(struct scoutfs_cluster *cl)
+{
+	return cl->fences;
 }
 
 static int get_log_trees(void *arg, struct scoutfs_log_trees *lt, u64 *seq)

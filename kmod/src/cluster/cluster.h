@@ -10,6 +10,7 @@ struct block_device;
 struct scoutfs_block_cache;
 struct scoutfs_cluster;
 struct scoutfs_lock_client;
+struct scoutfs_fences;
 
 /*
  * A mount's membership in the cluster: its quorum participation, the
@@ -35,6 +36,8 @@ void scoutfs_cluster_leave(struct scoutfs_cluster *cl);
 
 struct scoutfs_quorum *scoutfs_cluster_quorum(struct scoutfs_cluster *cl);
 struct scoutfs_lock_client *scoutfs_cluster_locks(struct scoutfs_cluster *cl);
+/* the fence requests this mount makes while it leads (cluster/fence.h) */
+struct scoutfs_fences *scoutfs_cluster_fences(struct scoutfs_cluster *cl);
 
 /* the mount's transactions talk to the server through these (arg: cl) */
 extern const struct scoutfs_trans_ops scoutfs_cluster_trans_ops;

@@ -76,6 +76,9 @@ struct scoutfs_quorum {
 	struct socket *sock;
 	struct page *page;		/* IO buffer */
 	struct scoutfs_quorum_block blk;	/* our block as last written */
+	/* our slot's block as an earlier mount of the slot left it */
+	struct scoutfs_quorum_block prev_blk;
+	bool prev_fenced;		/* its leadership needs no fence (any more) */
 	bool stopping;
 	bool server_running;
 	enum quorum_role role;
@@ -426,14 +429,58 @@ static bool already_fenced(const struct scoutfs_quorum_block *blks, const bool *
 	return false;
 }
 
+static bool should_stop(struct scoutfs_quorum *q)
+{
+	return READ_ONCE(q->stopping) || kthread_should_stop();
+}
+
+/*
+ * Wait for the cluster to fence one earlier leader.  We have been
+ * elected but don't lead yet: keep the other members from starting
+ * elections meanwhile with heartbeats of our term (their acks and any
+ * other messages wait in the socket until we're done).
+ */
+static int fence_one(struct scoutfs_quorum *q, int slot, u64 rid, u64 term)
+{
+	int ret;
+
+	qinfo(q, "fencing the leader of term %llu (slot %d, rid %016llx) before starting",
+	      term, slot, rid);
+	for (;;) {
+		ret = q->ops->fence_previous(q->arg, slot, rid, term, q->hb_interval);
+		if (ret != -EAGAIN)
+			break;
+		if (should_stop(q)) {
+			ret = -ESHUTDOWN;
+			break;
+		}
+		send_all(q, SCOUTFS_QUORUM_MSG_HEARTBEAT);
+	}
+	if (ret)
+		qinfo(q, "fencing slot %d failed (%d)", slot, ret);
+	return ret;
+}
+
+/* whether an ELECT in blk still needs a fence: no STOP of its term or later */
+static bool leader_unstopped(const struct scoutfs_quorum_block *blk, u64 *rid, u64 *term)
+{
+	const struct scoutfs_quorum_event *elect = &blk->events[SCOUTFS_QUORUM_EVENT_ELECT];
+
+	*rid = le64_to_cpu(elect->rid);
+	*term = le64_to_cpu(elect->term);
+	return *rid != 0 && *term != 0 &&
+	       le64_to_cpu(blk->events[SCOUTFS_QUORUM_EVENT_STOP].term) < *term;
+}
+
 /*
  * Before our server starts, every earlier leader that may still run
- * its server (an ELECT without a later STOP) must be fenced.
+ * its server (an ELECT without a later STOP) must be fenced.  That
+ * includes the mount that used our slot before us: its events were in
+ * our block when we started.
  */
 static int fence_previous_leaders(struct scoutfs_quorum *q)
 {
 	struct scoutfs_quorum_block *blks;
-	const struct scoutfs_quorum_event *elect;
 	bool valid[SCOUTFS_QUORUM_MAX_SLOTS] = { };
 	u64 rid, term;
 	int ret = 0;
@@ -452,28 +499,28 @@ static int fence_previous_leaders(struct scoutfs_quorum *q)
 		}
 	}
 
+	if (!q->prev_fenced && leader_unstopped(&q->prev_blk, &rid, &term) &&
+	    rid != q->rid && !already_fenced(blks, valid, q->slot, term)) {
+		ret = fence_one(q, q->slot, rid, term) ?:
+		      write_event(q, SCOUTFS_QUORUM_EVENT_FENCE, term, q->slot);
+		if (ret)
+			goto out;
+	}
+	/* a FENCE of another slot may replace that one: don't ask twice */
+	q->prev_fenced = true;
+
 	for (i = 0; i < SCOUTFS_QUORUM_MAX_SLOTS; i++) {
-		elect = &blks[i].events[SCOUTFS_QUORUM_EVENT_ELECT];
-		rid = le64_to_cpu(elect->rid);
-		term = le64_to_cpu(elect->term);
-		if (!valid[i] || rid == 0 || term == 0 ||
-		    le64_to_cpu(blks[i].events[SCOUTFS_QUORUM_EVENT_STOP].term) >= term ||
+		if (!valid[i] || !leader_unstopped(&blks[i], &rid, &term) ||
 		    (i == q->slot && rid == q->rid) ||
 		    already_fenced(blks, valid, i, term))
 			continue;
 
-		qinfo(q, "fencing the leader of term %llu (slot %d, rid %016llx) before starting",
-		      term, i, rid);
-		ret = q->ops->fence_previous(q->arg, i, rid, term);
-		if (ret) {
-			qinfo(q, "fencing slot %d failed (%d)", i, ret);
-			break;
-		}
-		ret = write_event(q, SCOUTFS_QUORUM_EVENT_FENCE, term, i);
+		ret = fence_one(q, i, rid, term) ?:
+		      write_event(q, SCOUTFS_QUORUM_EVENT_FENCE, term, i);
 		if (ret)
 			break;
 	}
-
+out:
 	kfree(blks);
 	return ret;
 }
@@ -623,11 +670,6 @@ static void handle_msg(struct scoutfs_quorum *q, const struct scoutfs_quorum_msg
 	}
 }
 
-static bool should_stop(struct scoutfs_quorum *q)
-{
-	return READ_ONCE(q->stopping) || kthread_should_stop();
-}
-
 static int quorum_thread(void *data)
 {
 	struct scoutfs_quorum *q = data;
@@ -705,6 +747,8 @@ static int load_blocks(struct scoutfs_quorum *q)
 			q->blk = *other;
 	}
 	kfree(other);
+	/* our own writes overwrite its events: remember who led from here */
+	q->prev_blk = q->blk;
 
 	q->blk.term = cpu_to_le64(term);
 	return 0;

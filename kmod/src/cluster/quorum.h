@@ -24,14 +24,17 @@ struct scoutfs_quorum;
  * fence_previous() is called by a member that just won an election,
  * before start_server(), for every earlier leader whose quorum block
  * shows an ELECT without a later STOP: that leader (slot, the rid of
- * its mount, its term) may still be running a server.  The new leader
- * only starts its server when every such call returned 0; otherwise it
- * steps down and a later election tries again.
+ * its mount, its term) may still be running a server.  It returns 0
+ * once that leader is fenced, -EAGAIN if it isn't decided within
+ * timeout jiffies (the quorum sends heartbeats and calls again), or
+ * another error.  The new leader only starts its server when every
+ * earlier leader is fenced; otherwise it steps down and a later
+ * election tries again.
  */
 struct scoutfs_quorum_ops {
 	int (*start_server)(void *arg, u64 term, const struct scoutfs_inet_addr *addr);
 	void (*stop_server)(void *arg);
-	int (*fence_previous)(void *arg, int slot, u64 rid, u64 term);
+	int (*fence_previous)(void *arg, int slot, u64 rid, u64 term, long timeout);
 };
 
 struct scoutfs_quorum_args {

@@ -7,9 +7,14 @@
  * persistent state (server_state.c) and encode responses.  A GREETING
  * records (or reconnects) a client by its rid, in memory and as a
  * mounted-client item; a FAREWELL finalizes and merges its log tree and
- * forgets it.  A client whose connection drops stays recorded, without
- * a connection, until it greets again or says farewell.  A service adds
- * its handler function and its entry in server_ops.
+ * forgets it.  A service adds its handler function and its entry in
+ * server_ops.
+ *
+ * Recovery: a client without a connection (recorded as mounted when the
+ * server started, or whose connection dropped) stays in the table until
+ * it greets again or, after the recovery timeout, is fenced and
+ * reclaimed by the recovery worker: its open log tree is finalized and
+ * merged, its blocks return to the server and its record goes.
  */
 #include <linux/kernel.h>
 #include <linux/list.h>
@@ -17,11 +22,16 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
+#include "cluster/fence.h"
 #include "cluster/lock_server.h"
 #include "cluster/log_merge.h"
 #include "cluster/net.h"
 #include "cluster/server.h"
 #include "cluster/server_state.h"
+
+/* how often recovery looks at pending fence requests, and retries failures */
+#define RECOVERY_POLL_MS	100
+#define RECOVERY_RETRY_MS	1000
 
 struct server_client {
 	struct list_head entry;
@@ -29,6 +39,18 @@ struct server_client {
 	struct scoutfs_net_conn *conn;	/* NULL while disconnected */
 	u8 quorum_slot;
 	u8 version;
+	/* recovery, while conn is NULL */
+	struct scoutfs_inet_addr addr;	/* where it was */
+	unsigned long deadline;		/* greet by then or be fenced */
+	enum scoutfs_fence_reason reason;
+	bool fencing;			/* it has a fence request */
+	bool reclaiming;		/* fenced: the worker reclaims it */
+};
+
+/* a reclaimed mount, refused if it ever greets again */
+struct fenced_rid {
+	struct list_head entry;
+	u64 rid;
 };
 
 struct scoutfs_server {
@@ -38,8 +60,11 @@ struct scoutfs_server {
 	struct scoutfs_lock_server *locks;	/* the lock service */
 	struct work_struct merge_work;		/* merging finalized log trees */
 	unsigned long stop_deadline;		/* a merge stops after this, 0: runs */
-	struct mutex mutex;		/* clients and their conns */
+	struct mutex mutex;		/* clients, their conns, fenced, stopping */
 	struct list_head clients;
+	struct list_head fenced;
+	bool stopping;
+	struct delayed_work recovery_work;
 };
 
 #define server_info(server, fmt, ...)					\
@@ -57,6 +82,24 @@ static struct server_client *find_client(struct scoutfs_server *server, u64 rid)
 			return sc;
 	}
 	return NULL;
+}
+
+static bool was_fenced(struct scoutfs_server *server, u64 rid)
+{
+	struct fenced_rid *fr;
+
+	list_for_each_entry(fr, &server->fenced, entry) {
+		if (fr->rid == rid)
+			return true;
+	}
+	return false;
+}
+
+/* under the mutex: look at the clients without connections soon */
+static void kick_recovery(struct scoutfs_server *server)
+{
+	if (!server->stopping)
+		mod_delayed_work(system_unbound_wq, &server->recovery_work, 0);
 }
 
 /*
@@ -114,6 +157,14 @@ static int server_greeting(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
 		return -EINVAL;
 	}
 	sc = find_client(server, rid);
+	/* a mount that was fenced must stay away; one that wasn't yet is back */
+	if (was_fenced(server, rid) || (sc && sc->reclaiming) ||
+	    scoutfs_fence_cancel(server->args.fences, rid) == -ESTALE) {
+		mutex_unlock(&server->mutex);
+		server_warn(server, "refusing rid %016llx at %pISpc: it was fenced",
+			    rid, scoutfs_net_peer(conn));
+		return -ESTALE;
+	}
 	if (!sc) {
 		sc = kzalloc(sizeof(*sc), GFP_NOFS);
 		if (!sc) {
@@ -132,6 +183,8 @@ static int server_greeting(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
 		scoutfs_net_shutdown(old);
 	}
 	sc->conn = conn;
+	sc->fencing = false;
+	scoutfs_net_sockaddr_to_addr(scoutfs_net_peer(conn), &sc->addr);
 	sc->quorum_slot = gr->quorum_slot;
 	sc->version = hi;
 	scoutfs_net_set_priv(conn, sc);
@@ -302,6 +355,10 @@ static void server_conn_down(struct scoutfs_net_conn *conn, int err)
 	if (sc && sc->conn == conn) {
 		sc->conn = NULL;
 		rid = sc->rid;
+		/* it must come back in time */
+		sc->deadline = jiffies + msecs_to_jiffies(server->args.recovery_timeout_ms);
+		sc->reason = SCOUTFS_FENCE_CLIENT_RECONNECT;
+		kick_recovery(server);
 	}
 	scoutfs_net_set_priv(conn, NULL);
 	mutex_unlock(&server->mutex);
@@ -310,6 +367,229 @@ static void server_conn_down(struct scoutfs_net_conn *conn, int err)
 	if (rid && err != -ESHUTDOWN)
 		server_info(server, "client rid %016llx at %pISpc disconnected (%d)",
 			    rid, scoutfs_net_peer(conn), err);
+}
+
+/*
+ * Merges run in the background: they can take a while, and the trees
+ * they merge stay readable (and listed in the roots) until the merge's
+ * last commit, after which readers that still used them read newer
+ * roots (GET_ROOTS).  A stopping server lets a merge go on for a while,
+ * so that unmounts leave little behind.
+ */
+#define STOP_MERGE_MS 15000
+
+static bool merge_should_stop(void *arg)
+{
+	struct scoutfs_server *server = arg;
+	unsigned long deadline = READ_ONCE(server->stop_deadline);
+
+	return deadline && time_after(jiffies, deadline);
+}
+
+static void server_merge_worker(struct work_struct *work)
+{
+	struct scoutfs_server *server = container_of(work, struct scoutfs_server, merge_work);
+
+	scoutfs_log_merge(server->ss, merge_should_stop, server);
+}
+
+/*
+ * A fenced mount's state goes: its open tree is finalized and merged,
+ * its blocks return to the server, its record is deleted (each step is
+ * idempotent, so a failure is simply tried again), and then the server
+ * forgets it.
+ */
+static int reclaim(struct scoutfs_server *server, u64 rid)
+{
+	struct server_client *sc;
+	struct fenced_rid *fr;
+	int ret;
+
+	/* whatever it held, nobody waits for it to give way anymore */
+	scoutfs_lock_server_forget(server->locks, rid);
+	ret = scoutfs_server_finalize_log_trees(server->ss, rid);
+	if (ret == 0) {
+		queue_work(system_unbound_wq, &server->merge_work);
+		ret = scoutfs_server_unmount_client(server->ss, rid);
+	}
+
+	fr = ret ? NULL : kmalloc(sizeof(*fr), GFP_NOFS);
+	mutex_lock(&server->mutex);
+	sc = find_client(server, rid);
+	if (ret == 0 && sc) {
+		list_del(&sc->entry);
+		kfree(sc);
+	} else if (sc) {
+		sc->reclaiming = false;
+	}
+	if (fr) {
+		fr->rid = rid;
+		list_add_tail(&fr->entry, &server->fenced);
+	}
+	mutex_unlock(&server->mutex);
+
+	if (ret) {
+		server_warn(server, "reclaiming fenced rid %016llx failed (%d), trying again",
+			    rid, ret);
+		return ret;
+	}
+	scoutfs_fence_remove(server->args.fences, rid);
+	server_info(server, "reclaimed fenced rid %016llx: its log tree is merged and its blocks are free",
+		    rid);
+	return 0;
+}
+
+enum recovery_action {
+	RECOVERY_NONE = 0,
+	RECOVERY_REQUEST,
+	RECOVERY_RECLAIM,
+	RECOVERY_RETRY,
+};
+
+/*
+ * Clients without a connection: past their deadline they get a fence
+ * request, once fenced they are reclaimed, a failed fence is asked for
+ * again after another timeout.  One action at a time without the mutex
+ * (they sleep, and greetings must get through meanwhile), then look
+ * again.  The worker runs again when a deadline passes, while requests
+ * are pending (polling: the agent answers through sysfs), and whenever
+ * a connection drops.
+ */
+static void recovery_worker(struct work_struct *work)
+{
+	struct scoutfs_server *server = container_of(to_delayed_work(work),
+						     struct scoutfs_server, recovery_work);
+	struct scoutfs_fences *fences = server->args.fences;
+	u32 timeout_ms = server->args.recovery_timeout_ms;
+	enum recovery_action action;
+	enum scoutfs_fence_reason reason = SCOUTFS_FENCE_CLIENT_RECOVERY;
+	struct scoutfs_inet_addr addr;
+	struct server_client *sc;
+	unsigned long delay;
+	unsigned long now;
+	u64 rid = 0;
+	bool back;
+	int state;
+	int ret;
+
+	for (;;) {
+		action = RECOVERY_NONE;
+		delay = 0;
+		now = jiffies;
+
+		mutex_lock(&server->mutex);
+		if (server->stopping) {
+			mutex_unlock(&server->mutex);
+			return;
+		}
+		list_for_each_entry(sc, &server->clients, entry) {
+			if (sc->conn || sc->reclaiming)
+				continue;
+			if (!sc->fencing) {
+				if (time_before(now, sc->deadline)) {
+					if (!delay || sc->deadline - now < delay)
+						delay = sc->deadline - now;
+					continue;
+				}
+				sc->fencing = true;
+				action = RECOVERY_REQUEST;
+			} else {
+				state = scoutfs_fence_state(fences, sc->rid);
+				if (state == SCOUTFS_FENCE_PENDING) {
+					delay = min_not_zero(delay,
+							     msecs_to_jiffies(RECOVERY_POLL_MS));
+					continue;
+				}
+				if (state == SCOUTFS_FENCE_FENCED) {
+					sc->reclaiming = true;
+					action = RECOVERY_RECLAIM;
+				} else {
+					sc->fencing = false;
+					sc->deadline = now + msecs_to_jiffies(timeout_ms);
+					action = RECOVERY_RETRY;
+				}
+			}
+			rid = sc->rid;
+			addr = sc->addr;
+			reason = sc->reason;
+			break;
+		}
+		mutex_unlock(&server->mutex);
+
+		if (action == RECOVERY_NONE)
+			break;
+		if (action == RECOVERY_REQUEST) {
+			server_info(server, "client rid %016llx didn't greet within %u ms",
+				    rid, timeout_ms);
+			ret = scoutfs_fence_request(fences, rid, &addr, reason);
+			if (ret)
+				server_warn(server, "requesting a fence of rid %016llx failed (%d)",
+					    rid, ret);
+			/* it may have greeted while the request was being made */
+			mutex_lock(&server->mutex);
+			sc = find_client(server, rid);
+			back = !sc || sc->conn;
+			mutex_unlock(&server->mutex);
+			if (back)
+				scoutfs_fence_cancel(fences, rid);
+		} else if (action == RECOVERY_RECLAIM) {
+			if (reclaim(server, rid)) {
+				delay = msecs_to_jiffies(RECOVERY_RETRY_MS);
+				break;
+			}
+		} else {
+			server_warn(server, "fencing rid %016llx failed, asking again in %u ms",
+				    rid, timeout_ms);
+			scoutfs_fence_remove(fences, rid);
+		}
+	}
+
+	mutex_lock(&server->mutex);
+	if (delay && !server->stopping)
+		queue_delayed_work(system_unbound_wq, &server->recovery_work, delay);
+	mutex_unlock(&server->mutex);
+}
+
+/* at start, before listening: every recorded mount must greet in time */
+static int add_mounted(void *arg, const struct scoutfs_mounted_client *mc)
+{
+	struct scoutfs_server *server = arg;
+	struct server_client *sc;
+
+	sc = kzalloc(sizeof(*sc), GFP_NOFS);
+	if (!sc)
+		return -ENOMEM;
+	sc->rid = le64_to_cpu(mc->rid);
+	sc->addr = mc->addr;
+	sc->quorum_slot = SCOUTFS_NET_GREETING_NO_SLOT;
+	sc->deadline = jiffies + msecs_to_jiffies(server->args.recovery_timeout_ms);
+	sc->reason = SCOUTFS_FENCE_CLIENT_RECOVERY;
+	/* the quorum fenced it already: an earlier leader's own mount */
+	sc->fencing = scoutfs_fence_state(server->args.fences, sc->rid) >= 0;
+	list_add_tail(&sc->entry, &server->clients);
+	return 0;
+}
+
+static bool is_recovering(void *arg, u64 rid)
+{
+	return find_client(arg, rid) != NULL;
+}
+
+static void free_clients(struct scoutfs_server *server)
+{
+	struct server_client *sc;
+	struct server_client *tmp;
+	struct fenced_rid *fr;
+	struct fenced_rid *ftmp;
+
+	list_for_each_entry_safe(sc, tmp, &server->clients, entry) {
+		list_del(&sc->entry);
+		kfree(sc);
+	}
+	list_for_each_entry_safe(fr, ftmp, &server->fenced, entry) {
+		list_del(&fr->entry);
+		kfree(fr);
+	}
 }
 
 static int server_lock(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
@@ -350,30 +630,6 @@ static int server_get_roots(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
 	return scoutfs_net_response(conn, cmd, id, SCOUTFS_NET_ERR_NONE, &resp, sizeof(resp));
 }
 
-/*
- * Merges run in the background: they can take a while, and the trees
- * they merge stay readable (and listed in the roots) until the merge's
- * last commit, after which readers that still used them read newer
- * roots (GET_ROOTS).
- */
-/* a stopping server lets a merge finish for a while, so unmounts leave little behind */
-#define STOP_MERGE_MS 15000
-
-static bool merge_should_stop(void *arg)
-{
-	struct scoutfs_server *server = arg;
-	unsigned long deadline = READ_ONCE(server->stop_deadline);
-
-	return deadline && time_after(jiffies, deadline);
-}
-
-static void server_merge_worker(struct work_struct *work)
-{
-	struct scoutfs_server *server = container_of(work, struct scoutfs_server, merge_work);
-
-	scoutfs_log_merge(server->ss, merge_should_stop, server);
-}
-
 static const struct scoutfs_net_ops server_ops = {
 	.request = {
 		[SCOUTFS_NET_CMD_GREETING] = server_greeting,
@@ -406,6 +662,8 @@ int scoutfs_server_start(struct scoutfs_server **server_ret,
 	server->args = *args;
 	mutex_init(&server->mutex);
 	INIT_LIST_HEAD(&server->clients);
+	INIT_LIST_HEAD(&server->fenced);
+	INIT_DELAYED_WORK(&server->recovery_work, recovery_worker);
 	na.info = server;
 
 	server->ss = scoutfs_server_state_create(args->meta_bdev, args->bc, args->fsid);
@@ -424,40 +682,58 @@ int scoutfs_server_start(struct scoutfs_server **server_ret,
 		return -ENOMEM;
 	}
 
+	/* the mounts the last server served must come back (or be fenced) */
+	ret = scoutfs_server_for_each_mounted(server->ss, add_mounted, server);
+	if (ret)
+		goto fail;
+	/* requests of ours for mounts that are gone already needn't wait */
+	scoutfs_fence_prune(args->fences, is_recovering, server);
+
 	memset(&ss, 0, sizeof(ss));
 	scoutfs_net_addr_to_sockaddr(&args->addr, &ss, &len);
 	ret = scoutfs_net_listen(&server->lis, &na, &args->addr);
 	if (ret < 0) {
 		pr_err("scoutfs %016llx: server: listening on %pISpc failed (%d)\n",
 		       args->fsid, &ss, ret);
-		scoutfs_lock_server_destroy(server->locks);
-		scoutfs_server_state_destroy(server->ss);
-		kfree(server);
-		return ret;
+		goto fail;
 	}
 
 	server_info(server, "listening on %pISpc for term %llu", &ss, args->term);
 	/* trees finalized before the last server stopped */
 	queue_work(system_unbound_wq, &server->merge_work);
+	mutex_lock(&server->mutex);
+	if (!list_empty(&server->clients)) {
+		server_info(server, "recovering: mounts recorded as mounted have %u ms to greet",
+			    args->recovery_timeout_ms);
+		kick_recovery(server);
+	}
+	mutex_unlock(&server->mutex);
 	*server_ret = server;
 	return 0;
+
+fail:
+	free_clients(server);
+	scoutfs_lock_server_destroy(server->locks);
+	scoutfs_server_state_destroy(server->ss);
+	kfree(server);
+	return ret;
 }
 
 void scoutfs_server_stop(struct scoutfs_server *server)
 {
-	struct server_client *sc;
-	struct server_client *tmp;
-
 	if (!server)
 		return;
+
+	/* recovery ends first: nothing queues it once stopping is set */
+	mutex_lock(&server->mutex);
+	server->stopping = true;
+	mutex_unlock(&server->mutex);
+	cancel_delayed_work_sync(&server->recovery_work);
 
 	scoutfs_net_listener_free(server->lis);
 	WRITE_ONCE(server->stop_deadline, (jiffies + msecs_to_jiffies(STOP_MERGE_MS)) | 1);
 	flush_work(&server->merge_work);
-	list_for_each_entry_safe(sc, tmp, &server->clients, entry) {
-		list_del(&sc->entry);
-		kfree(sc);
-	}
+	free_clients(server);
 	server_info(server, "stopped");
 	scoutfs_lock_server_destroy(server->locks);
 	scoutfs_server_state_destroy(server->ss);

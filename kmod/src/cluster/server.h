@@ -8,6 +8,7 @@
 
 struct block_device;
 struct scoutfs_block_cache;
+struct scoutfs_fences;
 struct scoutfs_server;
 
 /*
@@ -18,6 +19,13 @@ struct scoutfs_server;
  * dropped, after greeting again (possibly a later server of a later
  * term), so every handler must be idempotent: a request may arrive
  * again after it was carried out and its response was lost.
+ *
+ * Recovery: every mount recorded as mounted when the server starts, and
+ * every mount whose connection drops, must greet within
+ * recovery_timeout_ms.  One that doesn't gets a fence request; once it
+ * is fenced the server finalizes and merges its log tree, takes back
+ * its blocks and forgets it.  A mount that greets before it is fenced
+ * withdraws its request; a fenced one is refused.
  */
 struct scoutfs_server_args {
 	u64 fsid;
@@ -27,6 +35,8 @@ struct scoutfs_server_args {
 	u32 keepalive_ms;		/* tcp_keepalive_timeout_ms */
 	struct block_device *meta_bdev;	/* where the server commits */
 	struct scoutfs_block_cache *bc;
+	struct scoutfs_fences *fences;	/* the leader's fence requests */
+	u32 recovery_timeout_ms;
 };
 
 int scoutfs_server_start(struct scoutfs_server **server_ret,

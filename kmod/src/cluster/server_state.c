@@ -267,6 +267,40 @@ int scoutfs_server_unmount_client(struct scoutfs_server_state *ss, u64 rid)
 	return ret;
 }
 
+int scoutfs_server_for_each_mounted(struct scoutfs_server_state *ss,
+				    int (*fn)(void *arg, const struct scoutfs_mounted_client *mc),
+				    void *arg)
+{
+	struct scoutfs_mounted_client mc;
+	struct scoutfs_key key;
+	struct scoutfs_key last;
+	unsigned int len;
+	int ret;
+
+	mounted_key(&key, 0);
+	mounted_key(&last, U64_MAX);
+	mutex_lock(&ss->mutex);
+	for (;;) {
+		len = sizeof(mc);
+		ret = scoutfs_btree_next(ss->bc, &ss->super.mounted_clients_root, &key, &last,
+					 &mc, &len, NULL, NULL);
+		if (ret == -ENOENT) {
+			ret = 0;
+			break;
+		}
+		if (ret == 0 && len != sizeof(mc))
+			ret = -EIO;
+		if (ret == 0)
+			ret = fn(arg, &mc);
+		if (ret || !scoutfs_key_inc(&key))
+			break;
+	}
+	mutex_unlock(&ss->mutex);
+	if (ret)
+		log_err(ss, "reading the mounted clients", ret);
+	return ret;
+}
+
 int scoutfs_server_alloc_inodes(struct scoutfs_server_state *ss, u64 want,
 				u64 *first, u64 *nr)
 {

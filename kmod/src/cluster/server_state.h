@@ -31,6 +31,15 @@ int scoutfs_server_mount_client(struct scoutfs_server_state *ss, u64 rid, u64 fl
 /* forget a member that said farewell (its log trees stay to be merged) */
 int scoutfs_server_unmount_client(struct scoutfs_server_state *ss, u64 rid);
 
+/*
+ * Call fn for every recorded mounted client, in rid order, with the
+ * server's state locked (fn mustn't call the server state); stops at
+ * and returns fn's first error.
+ */
+int scoutfs_server_for_each_mounted(struct scoutfs_server_state *ss,
+				    int (*fn)(void *arg, const struct scoutfs_mounted_client *mc),
+				    void *arg);
+
 /* a range of never used inode numbers: *first .. *first + *nr - 1 */
 int scoutfs_server_alloc_inodes(struct scoutfs_server_state *ss, u64 want,
 				u64 *first, u64 *nr);

@@ -9,13 +9,18 @@
  * quorum/ holds upstream's is_leader (1 while this mount leads and runs
  * the server, else 0) and status (the election state, one "name value"
  * per line).
+ *
+ * fence/ (quorum members only, as upstream) holds the fence requests
+ * this mount makes while it leads (interface/fence_sysfs.c).
  */
+#include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
 #include "cluster/cluster.h"
 #include "cluster/quorum.h"
+#include "interface/fence_sysfs.h"
 #include "interface/mount_sysfs.h"
 #include "interface/sysfs.h"
 #include "vfs/mount.h"
@@ -24,6 +29,7 @@
 struct mount_sysfs {
 	struct scoutfs_sysfs_dir dir;
 	struct scoutfs_sysfs_dir quorum_dir;
+	struct fence_sysfs *fence;		/* NULL without a quorum slot */
 	struct super_block *sb;
 };
 
@@ -120,13 +126,24 @@ static int mount_sysfs_mounted(struct super_block *sb)
 		return ret;
 	}
 	ret = scoutfs_sysfs_dir_add(&ms->quorum_dir, &ms->dir, quorum_groups, "quorum");
-	if (ret) {
-		scoutfs_sysfs_dir_del(&ms->dir);
-		kfree(ms);
-		return ret;
+	if (ret)
+		goto del_dir;
+	if (mnt->opts.quorum_slot_nr >= 0) {
+		ms->fence = scoutfs_fence_sysfs_add(&ms->dir, scoutfs_cluster_fences(mnt->cluster));
+		if (IS_ERR(ms->fence)) {
+			ret = PTR_ERR(ms->fence);
+			goto del_quorum;
+		}
 	}
 	mnt->observer_private = ms;
 	return 0;
+
+del_quorum:
+	scoutfs_sysfs_dir_del(&ms->quorum_dir);
+del_dir:
+	scoutfs_sysfs_dir_del(&ms->dir);
+	kfree(ms);
+	return ret;
 }
 
 static void mount_sysfs_unmounting(struct super_block *sb)
@@ -134,6 +151,7 @@ static void mount_sysfs_unmounting(struct super_block *sb)
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(sb);
 	struct mount_sysfs *ms = mnt->observer_private;
 
+	scoutfs_fence_sysfs_del(ms->fence);
 	scoutfs_sysfs_dir_del(&ms->quorum_dir);
 	scoutfs_sysfs_dir_del(&ms->dir);
 	kfree(ms);
