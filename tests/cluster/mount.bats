@@ -48,7 +48,7 @@ teardown_file() {
 
 @test "every node unmounts and unloads cleanly" {
 	for i in 1 2 3; do
-		run vm_exec $i "umount /mnt/scoutfs && rmmod scoutfs"
+		run vm_exec $i "umount -c /mnt/scoutfs && rmmod scoutfs"
 		assert_success
 	done
 }

@@ -123,7 +123,7 @@ print_slot() {
 @test "unmounting the leader elects another with a higher term" {
 	old=$(cat "$BATS_FILE_TMPDIR/leader")
 	old_term=$(cat "$BATS_FILE_TMPDIR/term")
-	run vm_exec "$old" "umount /mnt/scoutfs"
+	run vm_exec "$old" "umount -c /mnt/scoutfs"
 	assert_success
 	run print_slot $((old - 1))
 	assert_output --regexp "event stop: rid [0-9a-f]{16} term $old_term "
@@ -164,7 +164,7 @@ print_slot() {
 	for i in 1 2 3; do
 		[ "$i" = "$LEADER" ] || [ "$i" = "$killed" ] || other=$i
 	done
-	run vm_exec "$other" "umount /mnt/scoutfs"
+	run vm_exec "$other" "umount -c /mnt/scoutfs"
 	assert_success
 	# alone, it loses its majority within about the heartbeat timeout
 	end=$((SECONDS + 15))
@@ -217,7 +217,7 @@ print_slot() {
 
 @test "every node unmounts and the filesystem checks clean" {
 	for i in $(cat "$BATS_FILE_TMPDIR/alive"); do
-		run vm_exec "$i" "umount /mnt/scoutfs && rmmod scoutfs"
+		run vm_exec "$i" "umount -c /mnt/scoutfs && rmmod scoutfs"
 		assert_success
 	done
 	i=${i:-1}

@@ -217,9 +217,13 @@ static void give_way_worker(struct work_struct *work)
 	struct scoutfs_lock_client *lc = lock->lc;
 	u8 old = lock->il.mode;
 	u8 keep = lock->keep_mode;
-	int ret = 0;
-
 	const struct scoutfs_lock_ops *ops;
+	struct scoutfs_net_conn *prev_conn;
+	struct scoutfs_net_conn *conn;
+	u64 prev_id;
+	u64 id;
+	u8 err;
+	int ret = 0;
 
 	wait_event(lc->waitq, drained(lock, keep));
 	spin_lock(&lc->lock);
@@ -231,16 +235,24 @@ static void give_way_worker(struct work_struct *work)
 		pr_err_ratelimited("scoutfs %016llx: writing back before giving way on a lock failed (%d)\n",
 				   lc->fsid, ret);
 
+	/* a failed write back isn't given way: the server asks again later */
+	err = ret ? scoutfs_net_errno_to_err(ret) : SCOUTFS_NET_ERR_NONE;
 	spin_lock(&lc->lock);
 	if (ret == 0)
 		lock->il.mode = keep;
 	lock->giving_way = false;
+	conn = lock->gw_conn;
+	id = lock->gw_id;
+	prev_conn = lock->gw_prev_conn;
+	prev_id = lock->gw_prev_id;
+	lock->gw_prev_conn = NULL;
 	spin_unlock(&lc->lock);
 	wake_up_all(&lc->waitq);
-
-	/* a failed write back isn't given way: the server asks again later */
-	scoutfs_client_respond(lc->client, lock->gw_conn, SCOUTFS_NET_CMD_LOCK, lock->gw_id,
-			       ret ? scoutfs_net_errno_to_err(ret) : SCOUTFS_NET_ERR_NONE, NULL, 0);
+	/* a connection that's gone isn't answered (-ENOTCONN): it asks again */
+	if (prev_conn)
+		scoutfs_client_respond(lc->client, prev_conn, SCOUTFS_NET_CMD_LOCK, prev_id,
+				       err, NULL, 0);
+	scoutfs_client_respond(lc->client, conn, SCOUTFS_NET_CMD_LOCK, id, err, NULL, 0);
 }
 
 int scoutfs_lock_client_give_way(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
@@ -260,9 +272,15 @@ int scoutfs_lock_client_give_way(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
 		/* already given way (a repeated request) */
 		now = true;
 	} else if (lock->giving_way) {
-		/* the first request's answer is on its way */
-		spin_unlock(&lc->lock);
-		return scoutfs_net_response(conn, cmd, id, SCOUTFS_NET_ERR_NONE, NULL, 0);
+		/*
+		 * Asked again (after a reconnect) while still giving way: the
+		 * newest request is answered when it's done, as is an earlier
+		 * one still on a live connection.
+		 */
+		lock->gw_prev_conn = lock->gw_conn;
+		lock->gw_prev_id = lock->gw_id;
+		lock->gw_conn = conn;
+		lock->gw_id = id;
 	} else {
 		lock->giving_way = true;
 		lock->keep_mode = nl->mode;

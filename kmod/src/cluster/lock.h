@@ -35,8 +35,10 @@ struct scoutfs_lock {
 	bool requesting;
 	bool giving_way;
 	u8 keep_mode;
-	struct scoutfs_net_conn *gw_conn;
+	struct scoutfs_net_conn *gw_conn;	/* the request being answered */
 	u64 gw_id;
+	struct scoutfs_net_conn *gw_prev_conn;	/* an earlier one, asked again */
+	u64 gw_prev_id;
 	struct work_struct gw_work;
 };
 
