@@ -78,7 +78,7 @@ play_fence_agent() {
 			out=$(vm_exec 1 "python3 $WORKLOAD verify /mnt/scoutfs/run$j /out/progress$j") ||
 				fail "round $j's directory changed after crash $k: $out"
 		done
-		run vm_exec 1 "umount /mnt/scoutfs"
+		run vm_exec 1 "umount -c /mnt/scoutfs"
 		assert_success
 	done
 

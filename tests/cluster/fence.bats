@@ -115,7 +115,7 @@ print_count() {
 	assert_output --partial f1
 	assert_output --partial f2
 	assert_output --partial after
-	run vm_exec 1 'umount /mnt/scoutfs'
+	run vm_exec 1 'umount -c /mnt/scoutfs'
 	assert_success
 	run vm_exec 1 'scoutfs check /dev/scoutfs/meta /dev/scoutfs/data'
 	assert_success
@@ -155,7 +155,7 @@ print_count() {
 	assert_output "$old"
 	wait_leader 1 10
 	wait_request 1 "$old" 20 gone
-	run vm_exec 1 'umount /mnt/scoutfs'
+	run vm_exec 1 'umount -c /mnt/scoutfs'
 	assert_success
 	assert_equal "$(print_count 1 "mounted client: rid $old")" 0
 }
@@ -209,7 +209,7 @@ print_count() {
 	assert_equal "$(is_leader $leader)" 1
 
 	for i in 1 2; do
-		run vm_exec $i 'umount /mnt/scoutfs'
+		run vm_exec $i 'umount -c /mnt/scoutfs'
 		assert_success
 	done
 	run vm_exec 1 'echo 3 > /proc/sys/vm/drop_caches; scoutfs check /dev/scoutfs/meta /dev/scoutfs/data'

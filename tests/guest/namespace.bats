@@ -117,6 +117,24 @@ symbolic link 1"
 	assert_output "751 123 456 2001-02-03 04:05:06.123456789 +0000"
 }
 
+@test "statfs follows the server's allocators, not the superblock read at mount" {
+	sync
+	before=$(stat -f -c %d $MNT)
+	python3 -c "
+import os
+os.mkdir('$MNT/many')
+for i in range(3000):
+    os.close(os.open('$MNT/many/f%d' % i, os.O_CREAT | os.O_WRONLY, 0o644))
+"
+	sync
+	after=$(stat -f -c %d $MNT)
+	echo "free inodes (metadata estimate) $before -> $after"
+	# blocks move between the allocator tree, the server's and the
+	# mount's lists as commits copy and free: the count moves with them
+	[ "$after" -ne "$before" ]
+	rm -rf $MNT/many
+}
+
 @test "sync and fsync commit" {
 	touch $MNT/synced
 	sync

@@ -75,16 +75,31 @@ static int check_quorum_slot(struct fs_context *fc, const struct scoutfs_mount *
 	return 0;
 }
 
+/*
+ * Free space as of the server's last commit: the superblock on the
+ * metadata device, which only the server writes, holds the allocators.
+ * Blocks handed to mounts for their transactions count as used.
+ */
 static int scoutfs_statfs(struct dentry *dentry, struct kstatfs *kst)
 {
 	struct super_block *sb = dentry->d_sb;
-	struct scoutfs_super_block *super = SCOUTFS_MNT(sb)->super;
-	u64 fsid = le64_to_cpu(super->hdr.fsid);
-	u64 free_meta = le64_to_cpu(super->meta_alloc[0].total_len) +
-			le64_to_cpu(super->meta_alloc[1].total_len) +
-			le64_to_cpu(super->server_meta_avail[0].total_nr) +
-			le64_to_cpu(super->server_meta_avail[1].total_nr);
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(sb);
+	u64 fsid = le64_to_cpu(mnt->super->hdr.fsid);
+	struct scoutfs_super_block *super;
+	u64 free_meta;
+	int ret;
 
+	super = kmalloc(sizeof(*super), GFP_NOFS);
+	if (!super)
+		return -ENOMEM;
+	ret = scoutfs_read_meta_super(mnt->meta_bdev.bdev, fsid, super);
+	if (ret)
+		goto out;
+
+	free_meta = le64_to_cpu(super->meta_alloc[0].total_len) +
+		    le64_to_cpu(super->meta_alloc[1].total_len) +
+		    le64_to_cpu(super->server_meta_avail[0].total_nr) +
+		    le64_to_cpu(super->server_meta_avail[1].total_nr);
 	kst->f_type = SCOUTFS_BLOCK_MAGIC_SUPER;
 	kst->f_bsize = SCOUTFS_DATA_BLOCK_SIZE;
 	kst->f_frsize = SCOUTFS_DATA_BLOCK_SIZE;
@@ -97,7 +112,9 @@ static int scoutfs_statfs(struct dentry *dentry, struct kstatfs *kst)
 	kst->f_namelen = SCOUTFS_NAME_LEN;
 	kst->f_fsid.val[0] = lower_32_bits(fsid);
 	kst->f_fsid.val[1] = upper_32_bits(fsid);
-	return 0;
+out:
+	kfree(super);
+	return ret;
 }
 
 static int scoutfs_show_options(struct seq_file *seq, struct dentry *root)
