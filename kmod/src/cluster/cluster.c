@@ -209,17 +209,25 @@ struct scoutfs_fences *scoutfs_cluster_fences(struct scoutfs_cluster *cl)
 	return cl->fences;
 }
 
+/* a request whose response must be exactly out_size bytes (else -EIO) */
+static int request_exact(struct scoutfs_cluster *cl, u8 cmd, const void *in, u32 in_len,
+			 void *out, u32 out_size)
+{
+	int ret = scoutfs_client_request(cl->client, cmd, in, in_len, out, out_size);
+
+	if (ret >= 0 && ret < out_size)
+		ret = -EIO;
+	return ret < 0 ? ret : 0;
+}
+
 static int get_log_trees(void *arg, struct scoutfs_log_trees *lt, u64 *seq)
 {
 	struct scoutfs_cluster *cl = arg;
 	struct scoutfs_net_log_trees_response resp;
 	int ret;
 
-	ret = scoutfs_client_request(cl->client, SCOUTFS_NET_CMD_GET_LOG_TREES, NULL, 0,
-				     &resp, sizeof(resp));
-	if (ret >= 0 && ret < sizeof(resp))
-		ret = -EIO;
-	if (ret < 0)
+	ret = request_exact(cl, SCOUTFS_NET_CMD_GET_LOG_TREES, NULL, 0, &resp, sizeof(resp));
+	if (ret)
 		return ret;
 	*lt = resp.lt;
 	*seq = le64_to_cpu(resp.seq);
@@ -236,16 +244,13 @@ static int commit_log_trees(void *arg, const struct scoutfs_log_trees *lt,
 	resp = kmalloc(sizeof(*resp), GFP_NOFS);
 	if (!resp)
 		return -ENOMEM;
-	ret = scoutfs_client_request(cl->client, SCOUTFS_NET_CMD_COMMIT_LOG_TREES, lt,
-				     sizeof(*lt), resp, sizeof(*resp));
-	if (ret >= 0 && ret < sizeof(*resp))
-		ret = -EIO;
-	if (ret >= 0) {
+	ret = request_exact(cl, SCOUTFS_NET_CMD_COMMIT_LOG_TREES, lt, sizeof(*lt), resp,
+			    sizeof(*resp));
+	if (ret == 0) {
 		res->next = resp->next;
 		res->seq = le64_to_cpu(resp->seq);
 		res->fs_root = resp->fs_root;
 		res->logs_root = resp->logs_root;
-		ret = 0;
 	}
 	kfree(resp);
 	return ret;
@@ -280,11 +285,8 @@ static int get_roots(void *arg, struct scoutfs_btree_root *fs_root,
 	struct scoutfs_net_roots resp;
 	int ret;
 
-	ret = scoutfs_client_request(cl->client, SCOUTFS_NET_CMD_GET_ROOTS, NULL, 0,
-				     &resp, sizeof(resp));
-	if (ret >= 0 && ret < sizeof(resp))
-		ret = -EIO;
-	if (ret < 0)
+	ret = request_exact(cl, SCOUTFS_NET_CMD_GET_ROOTS, NULL, 0, &resp, sizeof(resp));
+	if (ret)
 		return ret;
 	*fs_root = resp.fs_root;
 	*logs_root = resp.logs_root;

@@ -164,6 +164,39 @@ int scoutfs_inode_refresh(struct inode *inode, struct scoutfs_lock *lock)
 	return read_inode(inode, lock);
 }
 
+/* the cached inode, or a new one read under lock (NULL: its group's READ lock) */
+static struct inode *iget_read(struct super_block *sb, u64 ino, struct scoutfs_lock *lock)
+{
+	struct scoutfs_op_locks ol;
+	struct inode *inode;
+	int ret;
+
+	inode = iget_locked(sb, ino);
+	if (!inode)
+		return ERR_PTR(-ENOMEM);
+	if (!(inode->i_state & I_NEW))
+		return inode;
+
+	if (lock) {
+		ret = read_inode(inode, lock);
+	} else {
+		scoutfs_op_locks_init(&ol);
+		scoutfs_op_locks_add_inode(&ol, ino, SCOUTFS_LOCK_READ);
+		ret = scoutfs_op_locks_take(sb, &ol);
+		if (ret == 0) {
+			ret = read_inode(inode, scoutfs_op_lock_inode(&ol, ino));
+			scoutfs_op_locks_drop(&ol);
+		}
+	}
+	if (ret) {
+		iget_failed(inode);
+		return ERR_PTR(ret);
+	}
+	set_ops(inode);
+	unlock_new_inode(inode);
+	return inode;
+}
+
 /*
  * The root inode at mount, read from the committed trees without a
  * lock, so that mounting doesn't wait for a server.  Its refresh_gen of
@@ -179,53 +212,16 @@ struct inode *scoutfs_iget_unlocked(struct super_block *sb, u64 ino)
 		},
 		.refresh_gen = 0,
 	};
-	struct inode *inode;
-	int ret;
 
 	if (unlocked.il.end.sk_zone == 0)
 		scoutfs_key_set(&unlocked.il.end, SCOUTFS_FS_ZONE, U64_MAX, U8_MAX, U64_MAX,
 				U64_MAX, U8_MAX);
-	inode = iget_locked(sb, ino);
-	if (!inode)
-		return ERR_PTR(-ENOMEM);
-	if (!(inode->i_state & I_NEW))
-		return inode;
-	ret = read_inode(inode, &unlocked);
-	if (ret) {
-		iget_failed(inode);
-		return ERR_PTR(ret);
-	}
-	set_ops(inode);
-	unlock_new_inode(inode);
-	return inode;
+	return iget_read(sb, ino, &unlocked);
 }
 
 struct inode *scoutfs_iget(struct super_block *sb, u64 ino)
 {
-	struct scoutfs_op_locks ol;
-	struct inode *inode;
-	int ret;
-
-	inode = iget_locked(sb, ino);
-	if (!inode)
-		return ERR_PTR(-ENOMEM);
-	if (!(inode->i_state & I_NEW))
-		return inode;
-
-	scoutfs_op_locks_init(&ol);
-	scoutfs_op_locks_add_inode(&ol, ino, SCOUTFS_LOCK_READ);
-	ret = scoutfs_op_locks_take(sb, &ol);
-	if (ret == 0) {
-		ret = read_inode(inode, scoutfs_op_lock_inode(&ol, ino));
-		scoutfs_op_locks_drop(&ol);
-	}
-	if (ret) {
-		iget_failed(inode);
-		return ERR_PTR(ret);
-	}
-	set_ops(inode);
-	unlock_new_inode(inode);
-	return inode;
+	return iget_read(sb, ino, NULL);
 }
 
 /*
