@@ -210,6 +210,16 @@ struct scoutfs_fences *scoutfs_cluster_fences(struct scoutfs_cluster *cl)
 }
 
 /* a request whose response must be exactly out_size bytes (else -EIO) */
+void scoutfs_cluster_server_commit_stats(struct scoutfs_cluster *cl, u64 *commits, u64 *ops)
+{
+	*commits = 0;
+	*ops = 0;
+	mutex_lock(&cl->server_mutex);
+	if (cl->server)
+		scoutfs_server_commit_stats(cl->server, commits, ops);
+	mutex_unlock(&cl->server_mutex);
+}
+
 static int request_exact(struct scoutfs_cluster *cl, u8 cmd, const void *in, u32 in_len,
 			 void *out, u32 out_size)
 {

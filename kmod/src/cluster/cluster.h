@@ -39,6 +39,9 @@ struct scoutfs_lock_client *scoutfs_cluster_locks(struct scoutfs_cluster *cl);
 /* the fence requests this mount makes while it leads (cluster/fence.h) */
 struct scoutfs_fences *scoutfs_cluster_fences(struct scoutfs_cluster *cl);
 
+/* this mount's server's commits and the requests they carried; 0 when not leading */
+void scoutfs_cluster_server_commit_stats(struct scoutfs_cluster *cl, u64 *commits, u64 *ops);
+
 /* the mount's transactions talk to the server through these (arg: cl) */
 extern const struct scoutfs_trans_ops scoutfs_cluster_trans_ops;
 

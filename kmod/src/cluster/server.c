@@ -610,7 +610,7 @@ static void lock_grant_info(void *arg, struct scoutfs_net_lock_grant *grant)
 	u64 next_seq;
 
 	scoutfs_server_get_roots(server->ss, &grant->fs_root, &grant->logs_root);
-	next_seq = scoutfs_server_next_seq(server->ss);
+	next_seq = scoutfs_server_take_seq(server->ss);
 	grant->write_seq = cpu_to_le64(next_seq);
 }
 
@@ -738,4 +738,9 @@ void scoutfs_server_stop(struct scoutfs_server *server)
 	scoutfs_lock_server_destroy(server->locks);
 	scoutfs_server_state_destroy(server->ss);
 	kfree(server);
+}
+
+void scoutfs_server_commit_stats(struct scoutfs_server *server, u64 *commits, u64 *ops)
+{
+	scoutfs_server_state_commit_stats(server->ss, commits, ops);
 }

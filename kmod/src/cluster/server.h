@@ -43,5 +43,7 @@ int scoutfs_server_start(struct scoutfs_server **server_ret,
 			 const struct scoutfs_server_args *args);
 /* close every connection, wait for them and free; NULL is ignored */
 void scoutfs_server_stop(struct scoutfs_server *server);
+/* the server's commits and the requests they carried (server_state.h) */
+void scoutfs_server_commit_stats(struct scoutfs_server *server, u64 *commits, u64 *ops);
 
 #endif

@@ -2,17 +2,26 @@
 /*
  * The server's persistent state and its commits (cluster/server_state.h).
  *
- * Each operation runs as one server transaction:
+ * Operations are applied to an open server transaction one at a time,
+ * under the mutex, and commit in groups:
  *
- *  1. begin: take the next seq, load the server's own block lists, put
- *     the blocks the previous commit freed (durable now) back into the
- *     metadata allocator tree, and top up the server's avail list;
- *  2. the operation changes trees in the in-memory superblock, copying
- *     blocks on write from the server's avail list;
- *  3. end: write the server's lists, write the dirty blocks and flush,
- *     then write the superblock.  On any failure the dirty blocks are
- *     dropped and the superblock copy from before the transaction is
- *     restored: the devices still hold the previous commit.
+ *  1. open (by the first operation of a group): take the next seq, load
+ *     the server's own block lists, put the blocks the previous commit
+ *     freed (durable now) back into the metadata allocator tree, and top
+ *     up the server's avail list;
+ *  2. each operation changes trees in the in-memory superblock, copying
+ *     blocks on write from the server's avail list, and waits;
+ *  3. commit (by the last operation that joined, so everything that
+ *     arrived while the previous commit was writing goes together):
+ *     write the server's lists, write the dirty blocks and flush, then
+ *     write the superblock.  On any failure the dirty blocks are dropped
+ *     and the superblock copy from before the transaction is restored:
+ *     the devices still hold the previous commit, and every operation of
+ *     the group fails.  None of them has answered yet, so no mount has
+ *     seen a change that wasn't durable.
+ *
+ * Readers of the roots (lock grants, GET_ROOTS) get the last committed
+ * superblock, never the open transaction's blocks.
  *
  * Only meta_alloc[0], server_meta_avail[0] and server_meta_freed[0] are
  * used; freed blocks wait on the freed list for one commit, so the
@@ -20,9 +29,11 @@
  * and the destination of blocks still in use.
  */
 #include <linux/kernel.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 #include "cluster/server_state.h"
@@ -43,20 +54,41 @@
 #define INODES_MAX		4096
 /* a mount's log tree is finalized (and merged) after this many commits */
 #define FINALIZE_COMMITS	16
+/* operations in one commit, at most, so a busy server still commits */
+#define GROUP_MAX_OPS		64
 
 struct scoutfs_server_state {
 	struct block_device *meta_bdev;
 	struct scoutfs_block_cache *bc;
 	u64 fsid;
+	/* the in-memory superblock and the open transaction */
 	struct mutex mutex;
 	struct scoutfs_super_block super;
-	/* the current transaction, under the mutex */
+	/* the last committed superblock: what readers are given */
+	struct scoutfs_super_block stable;
+	/* the open transaction, under the mutex */
+	bool open;
+	bool committing;		/* its blocks are being written */
+	unsigned int joining;		/* operations started, not yet applied */
+	unsigned int applied;		/* operations applied to it */
+	int txn_err;			/* an operation failed in it: roll back */
+	struct list_head waiters;	/* struct ss_waiter, waiting for it */
+	wait_queue_head_t waitq;
 	struct scoutfs_super_block before;
 	struct scoutfs_block_writer wri;
 	struct scoutfs_meta_alloc alloc;
 	u64 seq;
+	u64 nr_commits;			/* successful commits, and their operations */
+	u64 nr_ops;
 	/* commits into each mount's open log tree, by rid (not persistent) */
 	struct xarray commits;
+};
+
+/* an operation waiting for its transaction's commit */
+struct ss_waiter {
+	struct list_head entry;
+	int ret;
+	bool done;
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -122,7 +154,29 @@ static int add_server_avail(void *arg, u64 blkno, u64 len)
 	return scoutfs_meta_alloc_add_avail(arg, blkno, len);
 }
 
-static int commit_begin(struct scoutfs_server_state *ss)
+/*
+ * Back to the superblock before the transaction, except next_seq: seqs
+ * handed out meanwhile (lock grants) must never be handed out again.
+ */
+static void rollback_super(struct scoutfs_server_state *ss)
+{
+	__le64 next_seq = ss->super.next_seq;
+
+	ss->super = ss->before;
+	ss->super.next_seq = next_seq;
+}
+
+/* drop an open transaction that nothing was applied to */
+static void txn_abandon(struct scoutfs_server_state *ss)
+{
+	scoutfs_block_writer_forget_all(ss->bc, &ss->wri);
+	scoutfs_meta_alloc_destroy(&ss->alloc);
+	rollback_super(ss);
+	ss->open = false;
+}
+
+/* open the group's transaction: called by its first operation, under the mutex */
+static int txn_open(struct scoutfs_server_state *ss)
 {
 	static const struct scoutfs_alloc_list_head empty;
 	u64 *durable = NULL;
@@ -130,7 +184,6 @@ static int commit_begin(struct scoutfs_server_state *ss)
 	u32 avail;
 	int ret;
 
-	mutex_lock(&ss->mutex);
 	ss->before = ss->super;
 	ss->seq = le64_to_cpu(ss->super.next_seq);
 	le64_add_cpu(&ss->super.next_seq, 1);
@@ -157,45 +210,146 @@ static int commit_begin(struct scoutfs_server_state *ss)
 			ret = 0;
 	}
 out:
-	if (ret)
+	if (ret) {
 		log_err(ss, "starting a commit", ret);
+		txn_abandon(ss);
+	} else {
+		ss->open = true;
+		ss->applied = 0;
+		ss->txn_err = 0;
+	}
 	return ret;
 }
 
-static int commit_end(struct scoutfs_server_state *ss, int ret)
+/*
+ * Write the open transaction: its lists, its blocks (flushed), then the
+ * superblock.  New operations wait while the mutex is dropped for the
+ * writes; a failed or doomed transaction is rolled back whole.  Every
+ * operation that joined it gets the result.
+ */
+static void txn_commit(struct scoutfs_server_state *ss)
 {
+	struct ss_waiter *w;
+	struct ss_waiter *tmp;
+	int ret = ss->txn_err;
+
 	if (ret == 0)
 		ret = scoutfs_meta_alloc_write_lists(&ss->alloc, &ss->super.server_meta_avail[0],
 						     &ss->super.server_meta_freed[0]);
-	if (ret == 0)
+	if (ret == 0) {
+		ss->committing = true;
+		mutex_unlock(&ss->mutex);
 		ret = scoutfs_block_writer_write(ss->bc, &ss->wri);
-	if (ret == 0)
-		ret = scoutfs_write_super(ss->meta_bdev, &ss->super);
+		if (ret == 0)
+			ret = scoutfs_write_super(ss->meta_bdev, &ss->super);
+		mutex_lock(&ss->mutex);
+		ss->committing = false;
+	}
 	if (ret) {
 		scoutfs_block_writer_forget_all(ss->bc, &ss->wri);
-		ss->super = ss->before;
+		rollback_super(ss);
+	} else {
+		ss->stable = ss->super;
+		ss->nr_commits++;
+		ss->nr_ops += ss->applied;
 	}
 	scoutfs_meta_alloc_destroy(&ss->alloc);
-	mutex_unlock(&ss->mutex);
+	ss->open = false;
+
+	list_for_each_entry_safe(w, tmp, &ss->waiters, entry) {
+		list_del(&w->entry);
+		w->ret = ret;
+		/* the waiter's stack frame may go as soon as it sees done */
+		smp_store_release(&w->done, true);
+	}
+	wake_up_all(&ss->waitq);
+}
+
+/*
+ * An operation joins the open transaction (opening it if there is
+ * none), returning with the mutex held.  It waits while a commit writes:
+ * those that arrive during a commit make the next one together.
+ */
+static int op_start(struct scoutfs_server_state *ss)
+{
+	int ret = 0;
+
+	mutex_lock(&ss->mutex);
+	ss->joining++;
+	while (ss->committing) {
+		mutex_unlock(&ss->mutex);
+		wait_event(ss->waitq, !READ_ONCE(ss->committing));
+		mutex_lock(&ss->mutex);
+	}
+	if (!ss->open)
+		ret = txn_open(ss);
+	if (ret) {
+		ss->joining--;
+		mutex_unlock(&ss->mutex);
+	}
 	return ret;
+}
+
+/*
+ * The operation's changes are made: wait for them to be durable.  ret
+ * is its error; dirty says whether it may have changed anything before
+ * failing, which dooms the whole transaction, as it can't be undone
+ * alone.  An error before any change leaves the others' changes be.
+ * The last operation to join commits for everyone, or the one that
+ * fills the group or its allocator.
+ */
+static int op_finish(struct scoutfs_server_state *ss, int ret, bool dirty)
+{
+	struct ss_waiter w = { .done = false };
+
+	ss->joining--;
+	if (ret && !dirty) {
+		/* the last to join still commits the others' changes */
+		if (ss->joining == 0) {
+			if (ss->applied)
+				txn_commit(ss);
+			else
+				txn_abandon(ss);
+		}
+		mutex_unlock(&ss->mutex);
+		return ret;
+	}
+	if (ret)
+		ss->txn_err = ret;
+	ss->applied++;
+	list_add_tail(&w.entry, &ss->waiters);
+	if (ss->joining == 0 || ss->txn_err || ss->applied >= GROUP_MAX_OPS ||
+	    scoutfs_meta_alloc_nr_avail(&ss->alloc) < SERVER_AVAIL_LOW / 2)
+		txn_commit(ss);
+	mutex_unlock(&ss->mutex);
+	wait_event(ss->waitq, smp_load_acquire(&w.done));
+	return ret ?: w.ret;
 }
 
 int scoutfs_server_txn_begin(struct scoutfs_server_state *ss, struct scoutfs_server_txn *txn)
 {
-	int ret = commit_begin(ss);
+	int ret = op_start(ss);
 
-	txn->super = &ss->super;
-	txn->alloc = &ss->alloc;
-	txn->bc = ss->bc;
-	txn->seq = ss->seq;
-	if (ret)
-		commit_end(ss, ret);
+	if (ret == 0) {
+		txn->super = &ss->super;
+		txn->alloc = &ss->alloc;
+		txn->bc = ss->bc;
+		txn->seq = ss->seq;
+	}
 	return ret;
 }
 
 int scoutfs_server_txn_end(struct scoutfs_server_state *ss, int ret)
 {
-	return commit_end(ss, ret);
+	return op_finish(ss, ret, true);
+}
+
+void scoutfs_server_state_commit_stats(struct scoutfs_server_state *ss, u64 *commits, u64 *ops)
+{
+	mutex_lock(&ss->mutex);
+	*commits = ss->nr_commits;
+	*ops = ss->nr_ops;
+	mutex_unlock(&ss->mutex);
 }
 
 struct scoutfs_block_cache *scoutfs_server_block_cache(struct scoutfs_server_state *ss)
@@ -237,13 +391,13 @@ int scoutfs_server_mount_client(struct scoutfs_server_state *ss, u64 rid, u64 fl
 	int ret;
 
 	memset(mc.addr.__pad, 0, sizeof(mc.addr.__pad));
-	ret = commit_begin(ss);
+	ret = op_start(ss);
 	if (ret == 0) {
 		mounted_key(&key, rid);
 		ret = scoutfs_btree_force(&ss->alloc, &ss->super.mounted_clients_root, &key,
 					  ss->seq, 0, &mc, sizeof(mc));
+		ret = op_finish(ss, ret, true);
 	}
-	ret = commit_end(ss, ret);
 	if (ret)
 		log_err(ss, "recording a mounted client", ret);
 	return ret;
@@ -254,14 +408,14 @@ int scoutfs_server_unmount_client(struct scoutfs_server_state *ss, u64 rid)
 	struct scoutfs_key key;
 	int ret;
 
-	ret = commit_begin(ss);
+	ret = op_start(ss);
 	if (ret == 0) {
 		mounted_key(&key, rid);
 		ret = scoutfs_btree_delete(&ss->alloc, &ss->super.mounted_clients_root, &key);
 		if (ret == -ENOENT)
 			ret = 0;
+		ret = op_finish(ss, ret, true);
 	}
-	ret = commit_end(ss, ret);
 	if (ret)
 		log_err(ss, "removing a mounted client", ret);
 	return ret;
@@ -308,7 +462,7 @@ int scoutfs_server_alloc_inodes(struct scoutfs_server_state *ss, u64 want,
 	int ret;
 
 	want = clamp_t(u64, want, 1, INODES_MAX);
-	ret = commit_begin(ss);
+	ret = op_start(ss);
 	if (ret == 0) {
 		next = le64_to_cpu(ss->super.next_ino);
 		if (next > U64_MAX - want) {
@@ -318,8 +472,8 @@ int scoutfs_server_alloc_inodes(struct scoutfs_server_state *ss, u64 want,
 			*nr = want;
 			ss->super.next_ino = cpu_to_le64(next + want);
 		}
+		ret = op_finish(ss, ret, false);
 	}
-	ret = commit_end(ss, ret);
 	if (ret && ret != -ENOSPC)
 		log_err(ss, "allocating inode numbers", ret);
 	return ret;
@@ -433,9 +587,10 @@ static int store_log_trees(struct scoutfs_server_state *ss, struct scoutfs_log_t
 int scoutfs_server_get_log_trees(struct scoutfs_server_state *ss, u64 rid,
 				 struct scoutfs_log_trees *lt, u64 *trans_seq)
 {
+	bool dirty = false;
 	int ret;
 
-	ret = commit_begin(ss);
+	ret = op_start(ss);
 	if (ret)
 		goto out;
 	ret = find_log_trees(ss, rid, lt);
@@ -449,17 +604,18 @@ int scoutfs_server_get_log_trees(struct scoutfs_server_state *ss, u64 rid,
 		lt->nr = cpu_to_le64(1);
 		ret = 0;
 	}
-	if (ret)
-		goto out;
-	lt->rid = cpu_to_le64(rid);
-	lt->data_avail.flags = cpu_to_le64(SCOUTFS_ALLOC_FLAG_DATA);
-	lt->data_freed.flags = cpu_to_le64(SCOUTFS_ALLOC_FLAG_DATA);
-	ret = take_client_freed(ss, lt) ?:
-	      fill_client_avail(ss, lt) ?:
-	      store_log_trees(ss, lt);
-	*trans_seq = ss->seq;
+	if (ret == 0) {
+		dirty = true;
+		lt->rid = cpu_to_le64(rid);
+		lt->data_avail.flags = cpu_to_le64(SCOUTFS_ALLOC_FLAG_DATA);
+		lt->data_freed.flags = cpu_to_le64(SCOUTFS_ALLOC_FLAG_DATA);
+		ret = take_client_freed(ss, lt) ?:
+		      fill_client_avail(ss, lt) ?:
+		      store_log_trees(ss, lt);
+		*trans_seq = ss->seq;
+	}
+	ret = op_finish(ss, ret, dirty);
 out:
-	ret = commit_end(ss, ret);
 	if (ret)
 		log_err(ss, "opening a log tree", ret);
 	return ret;
@@ -534,41 +690,46 @@ int scoutfs_server_commit_log_trees(struct scoutfs_server_state *ss, u64 rid,
 {
 	struct scoutfs_log_trees committed = *lt;
 	struct scoutfs_log_trees cur;
+	bool dirty = false;
 	int ret;
 
 	*finalized = false;
 	if (le64_to_cpu(lt->rid) != rid)
 		return -EINVAL;
 
-	ret = commit_begin(ss);
+	ret = op_start(ss);
 	if (ret)
 		goto out;
 	ret = find_log_trees(ss, rid, &cur);
 	if (ret == -ENOENT)
 		ret = -ESTALE;
 	if (ret)
-		goto out;
+		goto finish;
 	if (cur.nr == lt->nr && cur.trans_seq == lt->trans_seq &&
 	    !memcmp(&cur.item_root, &lt->item_root, sizeof(cur.item_root))) {
 		/* a resent commit that was already recorded */
 		*next = cur;
 		*trans_seq = ss->seq;
-		goto out;
+		goto finish;
 	}
 	if (le64_to_cpu(cur.nr) == le64_to_cpu(lt->nr) + 1 && cur.trans_seq == 0 &&
 	    finalized_matches(ss, lt)) {
 		/* a resent commit that finalized the tree: the new tree is the answer */
 		*next = cur;
 		*trans_seq = ss->seq;
-		goto out;
+		goto finish;
 	}
 	if (cur.nr != lt->nr || (le64_to_cpu(cur.flags) & SCOUTFS_LOG_TREES_FINALIZED) ||
 	    le64_to_cpu(lt->trans_seq) > ss->seq) {
 		ret = -ESTALE;
-		goto out;
+		goto finish;
 	}
 
+	dirty = true;
 	committed.flags = cur.flags;
+	/* versions given later must be above every version it wrote */
+	if (le64_to_cpu(lt->max_item_seq) >= le64_to_cpu(ss->super.next_seq))
+		ss->super.next_seq = cpu_to_le64(le64_to_cpu(lt->max_item_seq) + 1);
 	if (count_commit(ss, rid)) {
 		ret = finalize(ss, &committed, next);
 		*finalized = ret == 0;
@@ -580,8 +741,9 @@ int scoutfs_server_commit_log_trees(struct scoutfs_server_state *ss, u64 rid,
 		      fill_client_avail(ss, next) ?:
 		      store_log_trees(ss, next);
 	*trans_seq = ss->seq;
+finish:
+	ret = op_finish(ss, ret, dirty);
 out:
-	ret = commit_end(ss, ret);
 	if (ret && ret != -ESTALE)
 		log_err(ss, "recording a committed log tree", ret);
 	return ret;
@@ -592,14 +754,17 @@ int scoutfs_server_finalize_log_trees(struct scoutfs_server_state *ss, u64 rid)
 	struct scoutfs_log_trees cur;
 	struct scoutfs_log_trees next;
 	struct scoutfs_key key;
+	bool dirty = false;
 	int ret;
 
-	ret = commit_begin(ss);
-	if (ret == 0)
-		ret = find_log_trees(ss, rid, &cur);
-	if (ret || (le64_to_cpu(cur.flags) & SCOUTFS_LOG_TREES_FINALIZED))
+	ret = op_start(ss);
+	if (ret)
 		goto out;
+	ret = find_log_trees(ss, rid, &cur);
+	if (ret || (le64_to_cpu(cur.flags) & SCOUTFS_LOG_TREES_FINALIZED))
+		goto finish;
 
+	dirty = true;
 	if (cur.item_root.height > 0) {
 		/* its items wait to be merged; its lists come back below */
 		ret = finalize(ss, &cur, &next);
@@ -613,22 +778,24 @@ int scoutfs_server_finalize_log_trees(struct scoutfs_server_state *ss, u64 rid)
 	if (ret == 0)
 		ret = scoutfs_meta_alloc_take_list(&ss->alloc, &next.meta_avail) ?:
 		      scoutfs_meta_alloc_take_list(&ss->alloc, &next.meta_freed);
-out:
+finish:
 	if (ret == -ENOENT)
 		ret = 0;
 	xa_erase(&ss->commits, rid);
-	ret = commit_end(ss, ret);
+	ret = op_finish(ss, ret, dirty);
+out:
 	if (ret)
 		log_err(ss, "finalizing a log tree", ret);
 	return ret;
 }
 
-u64 scoutfs_server_next_seq(struct scoutfs_server_state *ss)
+u64 scoutfs_server_take_seq(struct scoutfs_server_state *ss)
 {
 	u64 seq;
 
 	mutex_lock(&ss->mutex);
 	seq = le64_to_cpu(ss->super.next_seq);
+	le64_add_cpu(&ss->super.next_seq, 1);
 	mutex_unlock(&ss->mutex);
 	return seq;
 }
@@ -638,8 +805,8 @@ void scoutfs_server_get_roots(struct scoutfs_server_state *ss,
 			      struct scoutfs_btree_root *logs_root)
 {
 	mutex_lock(&ss->mutex);
-	*fs_root = ss->super.fs_root;
-	*logs_root = ss->super.logs_root;
+	*fs_root = ss->stable.fs_root;
+	*logs_root = ss->stable.logs_root;
 	mutex_unlock(&ss->mutex);
 }
 
@@ -657,6 +824,8 @@ struct scoutfs_server_state *scoutfs_server_state_create(struct block_device *me
 	ss->bc = bc;
 	ss->fsid = fsid;
 	mutex_init(&ss->mutex);
+	INIT_LIST_HEAD(&ss->waiters);
+	init_waitqueue_head(&ss->waitq);
 	xa_init(&ss->commits);
 	/* the leader reads the newest superblock: the last server may have moved on */
 	ret = scoutfs_read_meta_super(meta_bdev, fsid, &ss->super);
@@ -664,6 +833,7 @@ struct scoutfs_server_state *scoutfs_server_state_create(struct block_device *me
 		kfree(ss);
 		return ERR_PTR(ret);
 	}
+	ss->stable = ss->super;
 	return ss;
 }
 

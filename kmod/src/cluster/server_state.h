@@ -12,10 +12,10 @@ struct scoutfs_server_state;
 
 /*
  * The server's persistent state: the superblock it alone writes, the
- * allocators, the log tree records and the mounted clients.  Every
- * operation is one atomic server commit: its changes are durable (the
- * superblock written after the blocks) before it returns 0, and on an
- * error none of them happened.  Operations are serialized.
+ * allocators, the log tree records and the mounted clients.  Operations
+ * are serialized and commit atomically in groups: an operation's changes
+ * are durable (the superblock written after the blocks) before it
+ * returns 0, and on an error none of them happened.
  *
  * Requests may be resent after a reconnect, so every operation is
  * idempotent for the same input.
@@ -92,10 +92,16 @@ struct scoutfs_block_cache *scoutfs_server_block_cache(struct scoutfs_server_sta
 u32 scoutfs_server_txn_avail(struct scoutfs_server_state *ss);
 
 /*
- * A version greater than every seq handed out so far: items written
- * under a lock granted now carry at least this (docs/format.md 10).
+ * Take a version for a lock grant: greater than every seq handed out so
+ * far and than every item version a mount has committed, and below
+ * every seq handed out after it, so that items written under the lock
+ * order after what others wrote before and before the writer's own
+ * later transactions (docs/format.md 10).
  */
-u64 scoutfs_server_next_seq(struct scoutfs_server_state *ss);
+u64 scoutfs_server_take_seq(struct scoutfs_server_state *ss);
+
+/* successful commits and the operations they carried, since the server started */
+void scoutfs_server_state_commit_stats(struct scoutfs_server_state *ss, u64 *commits, u64 *ops);
 
 /* the trees readers merge: the fs tree and the log trees' records */
 void scoutfs_server_get_roots(struct scoutfs_server_state *ss,

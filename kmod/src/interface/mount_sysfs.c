@@ -10,6 +10,10 @@
  * the server, else 0) and status (the election state, one "name value"
  * per line).
  *
+ * counters/ holds this mount's server's server_commits and
+ * server_commit_ops: the commits since it started leading and the
+ * requests they carried (0 while not leading), so batching is visible.
+ *
  * fence/ (quorum members only, as upstream) holds the fence requests
  * this mount makes while it leads (interface/fence_sysfs.c).
  */
@@ -29,6 +33,7 @@
 struct mount_sysfs {
 	struct scoutfs_sysfs_dir dir;
 	struct scoutfs_sysfs_dir quorum_dir;
+	struct scoutfs_sysfs_dir counters_dir;
 	struct fence_sysfs *fence;		/* NULL without a quorum slot */
 	struct super_block *sb;
 };
@@ -105,6 +110,50 @@ static const struct attribute_group *quorum_groups[] = {
 	NULL,
 };
 
+static struct scoutfs_cluster *kobj_counters_cluster(struct kobject *kobj)
+{
+	struct mount_sysfs *ms = container_of(scoutfs_sysfs_dir_from_kobj(kobj),
+					      struct mount_sysfs, counters_dir);
+
+	return SCOUTFS_MNT(ms->sb)->cluster;
+}
+
+static ssize_t server_commits_show(struct kobject *kobj, struct kobj_attribute *attr,
+				   char *buf)
+{
+	u64 commits, ops;
+
+	scoutfs_cluster_server_commit_stats(kobj_counters_cluster(kobj), &commits, &ops);
+	return sysfs_emit(buf, "%llu\n", commits);
+}
+
+static ssize_t server_commit_ops_show(struct kobject *kobj, struct kobj_attribute *attr,
+				      char *buf)
+{
+	u64 commits, ops;
+
+	scoutfs_cluster_server_commit_stats(kobj_counters_cluster(kobj), &commits, &ops);
+	return sysfs_emit(buf, "%llu\n", ops);
+}
+
+static struct kobj_attribute server_commits_attr = __ATTR_RO(server_commits);
+static struct kobj_attribute server_commit_ops_attr = __ATTR_RO(server_commit_ops);
+
+static struct attribute *counters_attrs[] = {
+	&server_commits_attr.attr,
+	&server_commit_ops_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group counters_group = {
+	.attrs = counters_attrs,
+};
+
+static const struct attribute_group *counters_groups[] = {
+	&counters_group,
+	NULL,
+};
+
 /* the top 24 bits, as in upstream's directory names and log prefixes */
 #define ID_SHORT(id) ((unsigned int)((id) >> 40))
 
@@ -128,16 +177,21 @@ static int mount_sysfs_mounted(struct super_block *sb)
 	ret = scoutfs_sysfs_dir_add(&ms->quorum_dir, &ms->dir, quorum_groups, "quorum");
 	if (ret)
 		goto del_dir;
+	ret = scoutfs_sysfs_dir_add(&ms->counters_dir, &ms->dir, counters_groups, "counters");
+	if (ret)
+		goto del_quorum;
 	if (mnt->opts.quorum_slot_nr >= 0) {
 		ms->fence = scoutfs_fence_sysfs_add(&ms->dir, scoutfs_cluster_fences(mnt->cluster));
 		if (IS_ERR(ms->fence)) {
 			ret = PTR_ERR(ms->fence);
-			goto del_quorum;
+			goto del_counters;
 		}
 	}
 	mnt->observer_private = ms;
 	return 0;
 
+del_counters:
+	scoutfs_sysfs_dir_del(&ms->counters_dir);
 del_quorum:
 	scoutfs_sysfs_dir_del(&ms->quorum_dir);
 del_dir:
@@ -152,6 +206,7 @@ static void mount_sysfs_unmounting(struct super_block *sb)
 	struct mount_sysfs *ms = mnt->observer_private;
 
 	scoutfs_fence_sysfs_del(ms->fence);
+	scoutfs_sysfs_dir_del(&ms->counters_dir);
 	scoutfs_sysfs_dir_del(&ms->quorum_dir);
 	scoutfs_sysfs_dir_del(&ms->dir);
 	kfree(ms);

@@ -1,0 +1,72 @@
+#!/usr/bin/env bats
+# Several mounts write at once: the server commits their requests in
+# groups (cluster/server_state.c), and every mount sees the others' work.
+
+load ../vm/cluster.bash
+load helpers
+
+OPTS="metadev_path=/dev/scoutfs/meta"
+
+setup_file() {
+	cluster_start 3
+	for i in 1 2 3; do
+		vm_exec $i 'insmod $SCOUTFS_KO && mkdir -p /mnt/scoutfs'
+	done
+	vm_exec 1 "scoutfs mkfs -f -Q 0,$(vm_ip 1),12345 /dev/scoutfs/meta /dev/scoutfs/data"
+	vm_exec 1 "mount -t scoutfs -o $OPTS,quorum_slot_nr=0 /dev/scoutfs/data /mnt/scoutfs"
+	for i in 2 3; do
+		vm_exec $i "mount -t scoutfs -o $OPTS /dev/scoutfs/data /mnt/scoutfs"
+	done
+}
+
+teardown_file() {
+	cluster_stop
+}
+
+counter() { vm_exec 1 "cat /sys/fs/scoutfs/f.*/counters/$1"; }
+
+@test "only the leader's mount counts server commits" {
+	run vm_exec 2 'cat /sys/fs/scoutfs/f.*/counters/server_commits'
+	assert_success
+	assert_output 0
+	[ "$(counter server_commits)" -gt 0 ]
+}
+
+@test "mounts syncing at once share server commits" {
+	commits0=$(counter server_commits)
+	ops0=$(counter server_commit_ops)
+	for i in 1 2 3; do
+		vm_exec $i "mkdir /mnt/scoutfs/n$i"
+	done
+	# each node: 40 rounds of a create and a sync, all three at once
+	for i in 1 2 3; do
+		vm_exec $i "for r in \$(seq 40); do : > /mnt/scoutfs/n$i/f\$r; sync -f /mnt/scoutfs; done" &
+	done
+	wait
+	commits=$(($(counter server_commits) - commits0))
+	ops=$(($(counter server_commit_ops) - ops0))
+	echo "server commits $commits for $ops requests" >&3
+	# every sync is at least one request; some of them went together
+	[ "$ops" -ge 120 ]
+	[ "$ops" -gt "$commits" ]
+}
+
+@test "every mount sees every other mount's files" {
+	for i in 1 2 3; do
+		for j in 1 2 3; do
+			run vm_exec $i "ls /mnt/scoutfs/n$j | wc -l"
+			assert_success
+			assert_output 40
+		done
+	done
+}
+
+@test "every node unmounts and the filesystem checks clean" {
+	for i in 3 2 1; do
+		run vm_exec $i "umount -c /mnt/scoutfs"
+		assert_success
+	done
+	run vm_exec 1 "scoutfs check /dev/scoutfs/meta /dev/scoutfs/data"
+	assert_success
+	assert_output --partial clean
+}
