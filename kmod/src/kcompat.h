@@ -25,6 +25,7 @@
 #include <linux/fs.h>
 #include <linux/blkdev.h>
 #include <linux/mnt_idmapping.h>
+#include <linux/pagemap.h>
 #include <linux/posix_acl.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
@@ -360,6 +361,35 @@ static inline void *kc_shrinker_private(struct shrinker *shrink)
 {
 	return container_of(shrink, struct kc_shrinker, shrink)->private_data;
 }
+#endif
+
+/*
+ * Buffered writes: ->write_begin() hands back a folio and ->write_end()
+ * takes one on newer kernels, a page on older ones; block_write_begin()
+ * and block_write_end() follow.  Declare the argument KC_WRITE_PAGE and
+ * get the folio with kc_write_folio().
+ */
+#ifdef KC_WRITE_BEGIN_FOLIO
+#define KC_WRITE_PAGE struct folio
+
+static inline struct folio *kc_write_folio(struct folio *folio)
+{
+	return folio;
+}
+#else
+#define KC_WRITE_PAGE struct page
+
+static inline struct folio *kc_write_folio(struct page *page)
+{
+	return page_folio(page);
+}
+#endif
+
+/* splicing from a file through its ->read_iter(), which takes our locks */
+#ifdef KC_COPY_SPLICE_READ
+#define kc_splice_read copy_splice_read
+#else
+#define kc_splice_read generic_file_splice_read
 #endif
 
 #endif

@@ -50,6 +50,8 @@
 #define SERVER_AVAIL_LOW	512
 /* blocks each mount gets for a transaction */
 #define CLIENT_AVAIL_TARGET	2048
+/* data blocks each mount's transactions get, topped up below half */
+#define CLIENT_DATA_TARGET	32768
 /* inode numbers per request, at most */
 #define INODES_MAX		4096
 /* a mount's log tree is finalized (and merged) after this many commits */
@@ -575,6 +577,33 @@ static int take_client_freed(struct scoutfs_server_state *ss, struct scoutfs_log
 	return ret;
 }
 
+/* a mount's freed data blocks join the server's free data blocks */
+static int take_client_data_freed(struct scoutfs_server_state *ss, struct scoutfs_alloc_root *ar)
+{
+	struct scoutfs_btree_cow cow;
+	u64 moved;
+
+	if (ar->total_len == 0)
+		return 0;
+	scoutfs_btree_txn_cow(&cow, &ss->alloc);
+	return scoutfs_alloc_extent_move(&cow, &ss->super.data_alloc, ar, ss->seq, U64_MAX, 1,
+					 &moved);
+}
+
+/* top up a mount's free data blocks; with less left, it gets what there is */
+static int fill_client_data(struct scoutfs_server_state *ss, struct scoutfs_log_trees *lt)
+{
+	u64 have = le64_to_cpu(lt->data_avail.total_len);
+	struct scoutfs_btree_cow cow;
+	u64 moved;
+
+	if (have >= CLIENT_DATA_TARGET / 2 || ss->super.data_alloc.total_len == 0)
+		return 0;
+	scoutfs_btree_txn_cow(&cow, &ss->alloc);
+	return scoutfs_alloc_extent_move(&cow, &lt->data_avail, &ss->super.data_alloc, ss->seq,
+					 CLIENT_DATA_TARGET - have, 1, &moved);
+}
+
 static int store_log_trees(struct scoutfs_server_state *ss, struct scoutfs_log_trees *lt)
 {
 	struct scoutfs_key key;
@@ -611,6 +640,8 @@ int scoutfs_server_get_log_trees(struct scoutfs_server_state *ss, u64 rid,
 		lt->data_freed.flags = cpu_to_le64(SCOUTFS_ALLOC_FLAG_DATA);
 		ret = take_client_freed(ss, lt) ?:
 		      fill_client_avail(ss, lt) ?:
+		      take_client_data_freed(ss, &lt->data_freed) ?:
+		      fill_client_data(ss, lt) ?:
 		      store_log_trees(ss, lt);
 		*trans_seq = ss->seq;
 	}
@@ -739,6 +770,8 @@ int scoutfs_server_commit_log_trees(struct scoutfs_server_state *ss, u64 rid,
 	if (ret == 0)
 		ret = take_client_freed(ss, next) ?:
 		      fill_client_avail(ss, next) ?:
+		      take_client_data_freed(ss, &next->data_freed) ?:
+		      fill_client_data(ss, next) ?:
 		      store_log_trees(ss, next);
 	*trans_seq = ss->seq;
 finish:
@@ -777,7 +810,9 @@ int scoutfs_server_finalize_log_trees(struct scoutfs_server_state *ss, u64 rid)
 	/* the mount is gone: its unused and freed blocks return to the server */
 	if (ret == 0)
 		ret = scoutfs_meta_alloc_take_list(&ss->alloc, &next.meta_avail) ?:
-		      scoutfs_meta_alloc_take_list(&ss->alloc, &next.meta_freed);
+		      scoutfs_meta_alloc_take_list(&ss->alloc, &next.meta_freed) ?:
+		      take_client_data_freed(ss, &next.data_avail) ?:
+		      take_client_data_freed(ss, &next.data_freed);
 finish:
 	if (ret == -ENOENT)
 		ret = 0;

@@ -21,6 +21,7 @@
 #include "items/trans.h"
 #include "storage/alloc.h"
 #include "storage/block.h"
+#include "storage/data_alloc.h"
 
 /* commit at least this often while there are changes */
 #define COMMIT_SECS		10
@@ -41,6 +42,9 @@ struct scoutfs_trans {
 	struct scoutfs_log_trees lt;	/* the log tree of this transaction */
 	u64 seq;			/* its items' version */
 	u32 avail_blocks;		/* meta blocks the server gave it */
+	struct scoutfs_data_alloc *da;	/* its data blocks */
+	const struct scoutfs_trans_data_ops *data_ops;
+	void *data_arg;
 
 	struct workqueue_struct *wq;
 	struct delayed_work commit_work;
@@ -59,6 +63,8 @@ static int open_log_trees(struct scoutfs_trans *tr)
 	mutex_lock(&tr->open_mutex);
 	if (!tr->open) {
 		ret = tr->ops->get_log_trees(tr->arg, &tr->lt, &tr->seq);
+		if (ret == 0)
+			ret = scoutfs_data_alloc_load(tr->da, tr->bc, &tr->lt.data_avail);
 		if (ret == 0) {
 			scoutfs_item_set_trans_seq(tr->items, tr->seq);
 			tr->avail_blocks = le64_to_cpu(tr->lt.meta_avail.total_nr);
@@ -111,6 +117,18 @@ int scoutfs_trans_hold(struct scoutfs_trans *tr)
 	return 0;
 }
 
+struct scoutfs_data_alloc *scoutfs_trans_data_alloc(struct scoutfs_trans *tr)
+{
+	return tr->da;
+}
+
+void scoutfs_trans_set_data_ops(struct scoutfs_trans *tr, const struct scoutfs_trans_data_ops *ops,
+				void *arg)
+{
+	tr->data_arg = arg;
+	tr->data_ops = ops;
+}
+
 u64 scoutfs_trans_seq(struct scoutfs_trans *tr)
 {
 	return tr->seq;
@@ -136,7 +154,9 @@ static int commit(struct scoutfs_trans *tr)
 	if (ret)
 		return ret;
 	max_seq = le64_to_cpu(lt.max_item_seq);
-	ret = scoutfs_item_write_dirty(tr->items, &alloc, &lt.item_root, &max_seq) ?:
+	ret = scoutfs_data_alloc_commit(tr->da, &alloc, tr->seq, &lt.data_avail,
+					&lt.data_freed) ?:
+	      scoutfs_item_write_dirty(tr->items, &alloc, &lt.item_root, &max_seq) ?:
 	      scoutfs_meta_alloc_write_lists(&alloc, &lt.meta_avail, &lt.meta_freed) ?:
 	      scoutfs_block_writer_write(tr->bc, &wri);
 	scoutfs_meta_alloc_destroy(&alloc);
@@ -164,6 +184,9 @@ static int commit(struct scoutfs_trans *tr)
 	if (ret)
 		goto out;
 	scoutfs_item_commit_done(tr->items);
+	ret = scoutfs_data_alloc_load(tr->da, tr->bc, &res->next.data_avail);
+	if (ret)
+		goto out;
 	tr->lt = res->next;
 	tr->seq = res->seq;
 	scoutfs_item_set_trans_seq(tr->items, tr->seq);
@@ -185,16 +208,23 @@ static void commit_worker(struct work_struct *work)
 	spin_unlock(&tr->lock);
 
 	down_write(&tr->hold_rwsem);
-	if (tr->failed)
+	if (tr->failed) {
 		ret = -EIO;
-	else if (tr->open && scoutfs_item_dirty_bytes(tr->items) > 0)
-		ret = commit(tr);
+	} else if (tr->open && scoutfs_item_dirty_bytes(tr->items) > 0) {
+		/* ordered data: what the new extents point to is written first */
+		if (tr->data_ops)
+			ret = tr->data_ops->write_data(tr->data_arg);
+		if (ret == 0)
+			ret = commit(tr);
+	}
 	if (ret && !tr->failed) {
 		pr_err("scoutfs %016llx: committing the transaction failed (%d); the filesystem keeps its last commit and refuses changes\n",
 		       tr->fsid, ret);
 		tr->failed = true;
 	}
 	up_write(&tr->hold_rwsem);
+	if (tr->data_ops)
+		tr->data_ops->committed(tr->data_arg);
 
 	spin_lock(&tr->lock);
 	tr->commits_done = started;
@@ -256,8 +286,12 @@ struct scoutfs_trans *scoutfs_trans_create(struct scoutfs_block_cache *bc,
 	spin_lock_init(&tr->lock);
 	init_waitqueue_head(&tr->waitq);
 	INIT_DELAYED_WORK(&tr->commit_work, commit_worker);
+	tr->da = scoutfs_data_alloc_create();
 	tr->wq = alloc_ordered_workqueue("scoutfs_trans", WQ_MEM_RECLAIM);
-	if (!tr->wq) {
+	if (!tr->wq || !tr->da) {
+		if (tr->wq)
+			destroy_workqueue(tr->wq);
+		scoutfs_data_alloc_destroy(tr->da);
 		kfree(tr);
 		return NULL;
 	}
@@ -272,5 +306,6 @@ void scoutfs_trans_destroy(struct scoutfs_trans *tr)
 	scoutfs_trans_sync(tr, true);
 	cancel_delayed_work_sync(&tr->commit_work);
 	destroy_workqueue(tr->wq);
+	scoutfs_data_alloc_destroy(tr->da);
 	kfree(tr);
 }

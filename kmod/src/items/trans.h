@@ -51,6 +51,24 @@ void scoutfs_trans_destroy(struct scoutfs_trans *tr);
 int scoutfs_trans_hold(struct scoutfs_trans *tr);
 void scoutfs_trans_release(struct scoutfs_trans *tr);
 
+/*
+ * Ordered file data, from the layer that writes it: with holders kept
+ * out, write_data writes (and waits for) the data that the transaction's
+ * new extents point to, so no commit makes a file point at blocks whose
+ * data isn't on disk; committed runs after each commit attempt, with
+ * holders allowed again (to drop what write_data kept).
+ */
+struct scoutfs_trans_data_ops {
+	int (*write_data)(void *arg);
+	void (*committed)(void *arg);
+};
+
+void scoutfs_trans_set_data_ops(struct scoutfs_trans *tr, const struct scoutfs_trans_data_ops *ops,
+				void *arg);
+
+/* the transaction's data block allocator (storage/data_alloc.h); only while held */
+struct scoutfs_data_alloc *scoutfs_trans_data_alloc(struct scoutfs_trans *tr);
+
 /* the version this transaction writes items with; only while held */
 u64 scoutfs_trans_seq(struct scoutfs_trans *tr);
 

@@ -8,7 +8,9 @@
  * with the meta_seq index item that archive agents walk.  (Without
  * cluster locks yet, nothing invalidates a cached inode.)
  */
+#include <linux/buffer_head.h>
 #include <linux/fs.h>
+#include <linux/pagemap.h>
 #include <linux/slab.h>
 
 #include "kcompat.h"
@@ -18,7 +20,9 @@
 #include "items/item.h"
 #include "items/trans.h"
 #include "vfs/op_locks.h"
+#include "vfs/data.h"
 #include "vfs/dir.h"
+#include "vfs/file.h"
 #include "vfs/inode.h"
 #include "vfs/mount.h"
 
@@ -28,6 +32,9 @@ static void init_once(void *arg)
 {
 	struct scoutfs_inode_info *si = arg;
 
+	spin_lock_init(&si->io_lock);
+	INIT_LIST_HEAD(&si->io_list);
+	INIT_LIST_HEAD(&si->data_entry);
 	inode_init_once(&si->vfs_inode);
 }
 
@@ -52,7 +59,10 @@ struct inode *scoutfs_alloc_inode(struct super_block *sb)
 	struct scoutfs_inode_info *si;
 
 	si = alloc_inode_sb(sb, scoutfs_inode_cachep, GFP_NOFS);
-	return si ? &si->vfs_inode : NULL;
+	if (!si)
+		return NULL;
+	si->item_stale = false;
+	return &si->vfs_inode;
 }
 
 void scoutfs_free_inode(struct inode *inode)
@@ -61,7 +71,6 @@ void scoutfs_free_inode(struct inode *inode)
 }
 
 static const struct inode_operations scoutfs_file_iops;
-static const struct file_operations scoutfs_file_fops;
 
 static void set_ops(struct inode *inode)
 {
@@ -73,6 +82,7 @@ static void set_ops(struct inode *inode)
 	case S_IFREG:
 		inode->i_op = &scoutfs_file_iops;
 		inode->i_fop = &scoutfs_file_fops;
+		scoutfs_file_set_aops(inode);
 		break;
 	case S_IFLNK:
 		inode->i_op = &scoutfs_symlink_iops;
@@ -432,7 +442,13 @@ static int delete_inode_items(struct inode *inode, const struct scoutfs_op_locks
 	struct scoutfs_inode_info *si = SCOUTFS_I(inode);
 	struct scoutfs_key key;
 	struct scoutfs_key last;
-	int ret;
+	int ret = 0;
+
+	/* the data blocks go back (in as many commits as it takes) */
+	if (S_ISREG(inode->i_mode))
+		ret = scoutfs_data_free_range(inode, 0, U64_MAX, ol);
+	if (ret)
+		return ret;
 
 	index_key(&key, SCOUTFS_INODE_INDEX_META_SEQ_TYPE, si->meta_seq, inode->i_ino);
 	ret = scoutfs_item_delete_force(mnt->items, &key, scoutfs_op_lock_for(ol, &key));
@@ -476,10 +492,9 @@ void scoutfs_evict_inode(struct inode *inode)
 	clear_inode(inode);
 }
 
-/* the VFS changed an inode outside our operations (atime, ...) */
-void scoutfs_dirty_inode(struct inode *inode, int flags)
+/* write the inode's item under its own locks (not inside our operations) */
+static int write_inode_locked(struct inode *inode)
 {
-	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
 	struct scoutfs_op_locks ol;
 	int ret;
 
@@ -495,7 +510,60 @@ void scoutfs_dirty_inode(struct inode *inode, int flags)
 	}
 	if (ret)
 		pr_err_ratelimited("scoutfs %016llx: inode %lu: updating its item failed (%d)\n",
-				   le64_to_cpu(mnt->super->hdr.fsid), inode->i_ino, ret);
+				   le64_to_cpu(SCOUTFS_MNT(inode->i_sb)->super->hdr.fsid),
+				   inode->i_ino, ret);
+	return ret;
+}
+
+/*
+ * The VFS changed an inode outside our operations (atime, ...).  Inside
+ * one of our file operations (a read's atime) the task holds the
+ * inode's lock already, perhaps only to read: the item is then written
+ * by ->write_inode when writeback gets to the inode.
+ */
+void scoutfs_dirty_inode(struct inode *inode, int flags)
+{
+	if (scoutfs_data_io_current(inode)) {
+		WRITE_ONCE(SCOUTFS_I(inode)->item_stale, true);
+		return;
+	}
+	write_inode_locked(inode);
+}
+
+int scoutfs_write_inode(struct inode *inode, struct writeback_control *wbc)
+{
+	struct scoutfs_inode_info *si = SCOUTFS_I(inode);
+
+	if (!READ_ONCE(si->item_stale) || inode->i_nlink == 0)
+		return 0;
+	WRITE_ONCE(si->item_stale, false);
+	return write_inode_locked(inode);
+}
+
+/*
+ * A size change of a regular file: the partial last block's tail is
+ * zeroed, the page cache cut and the blocks past the new size freed.
+ * The caller holds the locks and the transaction.
+ */
+static int set_size(struct inode *inode, loff_t size, const struct scoutfs_op_locks *ol)
+{
+	unsigned int bits = inode->i_blkbits;
+	struct scoutfs_data_io io;
+	int ret = 0;
+
+	scoutfs_data_io_enter(inode, &io, ol);
+	if (size < i_size_read(inode)) {
+		ret = block_truncate_page(inode->i_mapping, size, scoutfs_get_block);
+		if (ret == 0) {
+			truncate_setsize(inode, size);
+			ret = scoutfs_data_free_range(inode, round_up(size, 1ULL << bits) >> bits,
+						      U64_MAX, ol);
+		}
+	} else {
+		truncate_setsize(inode, size);
+	}
+	scoutfs_data_io_exit(inode, &io);
+	return ret;
 }
 
 int scoutfs_setattr(KC_VFS_IDMAP *idmap, struct dentry *dentry, struct iattr *attr)
@@ -507,15 +575,24 @@ int scoutfs_setattr(KC_VFS_IDMAP *idmap, struct dentry *dentry, struct iattr *at
 	ret = setattr_prepare(idmap, dentry, attr);
 	if (ret)
 		return ret;
-	/* file sizes change with file data (not yet): only directories' stay */
-	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size != i_size_read(inode))
-		return -EOPNOTSUPP;
+	if ((attr->ia_valid & ATTR_SIZE) && !S_ISREG(inode->i_mode) &&
+	    attr->ia_size != i_size_read(inode))
+		return -EINVAL;
+	if (attr->ia_valid & ATTR_SIZE)
+		inode_dio_wait(inode);
 
 	ret = scoutfs_inode_op_begin(inode, NULL, &ol);
 	if (ret)
 		return ret;
-	setattr_copy(idmap, inode, attr);
-	ret = scoutfs_inode_write(inode, &ol);
+	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size != i_size_read(inode)) {
+		ret = set_size(inode, attr->ia_size, &ol);
+		if (ret == 0)
+			SCOUTFS_I(inode)->data_version++;
+	}
+	if (ret == 0) {
+		setattr_copy(idmap, inode, attr);
+		ret = scoutfs_inode_write(inode, &ol);
+	}
 	scoutfs_inode_op_end(inode, &ol);
 	return ret;
 }
@@ -602,13 +679,8 @@ const struct inode_operations scoutfs_special_iops = {
 	.getattr = scoutfs_getattr,
 };
 
-/* regular files until file data arrives: attributes, no contents */
 static const struct inode_operations scoutfs_file_iops = {
 	.setattr = scoutfs_setattr,
 	.getattr = scoutfs_getattr,
-};
-
-static const struct file_operations scoutfs_file_fops = {
-	.llseek = generic_file_llseek,
-	.fsync = scoutfs_fsync,
+	.fiemap = scoutfs_fiemap,
 };

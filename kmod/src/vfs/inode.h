@@ -18,6 +18,10 @@ struct scoutfs_inode_info {
 	u64 flags;
 	struct timespec64 crtime;
 	u64 refresh_gen;	/* of the lock the fields were read under */
+	bool item_stale;	/* changed inside an operation: ->write_inode writes it */
+	spinlock_t io_lock;
+	struct list_head io_list;	/* struct scoutfs_data_io of tasks in our file ops */
+	struct list_head data_entry;	/* given blocks in the open transaction (data.c) */
 	struct inode vfs_inode;
 };
 
@@ -69,6 +73,7 @@ void scoutfs_inode_op_end(struct inode *inode, struct scoutfs_op_locks *ol);
 int scoutfs_fsync(struct file *file, loff_t start, loff_t end, int datasync);
 void scoutfs_evict_inode(struct inode *inode);
 void scoutfs_dirty_inode(struct inode *inode, int flags);
+int scoutfs_write_inode(struct inode *inode, struct writeback_control *wbc);
 int scoutfs_setattr(KC_VFS_IDMAP *idmap, struct dentry *dentry, struct iattr *attr);
 int scoutfs_getattr(KC_VFS_IDMAP *idmap, const struct path *path, struct kstat *stat,
 		    u32 request_mask, unsigned int query_flags);

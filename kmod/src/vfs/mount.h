@@ -8,6 +8,7 @@
 #include "kcompat.h"
 #include "items/forest.h"
 
+struct data_mount;
 struct scoutfs_cluster;
 struct scoutfs_item_cache;
 struct scoutfs_trans;
@@ -27,6 +28,7 @@ struct scoutfs_mount {
 	struct mutex ino_mutex;			/* refilling the inode numbers */
 	u64 next_ino;				/* the numbers the server gave us */
 	u64 end_ino;
+	struct data_mount *data;		/* ordered file data (vfs/data.c) */
 	void *observer_private;			/* owned by the mount observer */
 	bool observed;				/* mounted() succeeded */
 };

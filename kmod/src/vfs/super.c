@@ -28,8 +28,12 @@
 #include "format/format.h"
 #include "items/item.h"
 #include "items/trans.h"
+#include "format/key.h"
 #include "storage/block.h"
+#include "storage/btree.h"
+#include "storage/data_alloc.h"
 #include "storage/superblock.h"
+#include "vfs/data.h"
 #include "vfs/inode.h"
 #include "vfs/mount.h"
 #include "vfs/options.h"
@@ -51,6 +55,7 @@ static void scoutfs_mount_free(struct scoutfs_mount *mnt)
 	if (!mnt)
 		return;
 	scoutfs_trans_destroy(mnt->trans);
+	scoutfs_data_mount_destroy(mnt);
 	scoutfs_item_cache_destroy(mnt->items);
 	scoutfs_cluster_leave(mnt->cluster);
 	scoutfs_forest_destroy(&mnt->forest);
@@ -80,19 +85,70 @@ static int check_quorum_slot(struct fs_context *fc, const struct scoutfs_mount *
  * metadata device, which only the server writes, holds the allocators.
  * Blocks handed to mounts for their transactions count as used.
  */
+/*
+ * Free data blocks: the server's, plus those it gave to mounts'
+ * transactions (data_avail) or got back and hasn't taken yet
+ * (data_freed), as of the last commit; this mount's open transaction's
+ * allocations and frees are counted at once.
+ */
+static int data_free(struct scoutfs_mount *mnt, const struct scoutfs_super_block *super,
+		     u64 *free)
+{
+	struct scoutfs_log_trees lt;
+	struct scoutfs_key key;
+	struct scoutfs_key last;
+	u64 avail, allocated, freed;
+	unsigned int len;
+	int ret;
+
+	*free = le64_to_cpu(super->data_alloc.total_len);
+	scoutfs_key_set(&key, SCOUTFS_LOG_TREES_ZONE, 0, SCOUTFS_LOG_TREES_TYPE, 0, 0, 0);
+	scoutfs_key_set(&last, SCOUTFS_LOG_TREES_ZONE, U64_MAX, SCOUTFS_LOG_TREES_TYPE,
+			U64_MAX, U64_MAX, U8_MAX);
+	for (;;) {
+		len = sizeof(lt);
+		ret = scoutfs_btree_next(mnt->blocks, &super->logs_root, &key, &last, &lt, &len,
+					 NULL, NULL);
+		if (ret == -ENOENT)
+			break;
+		if (ret)
+			return ret;
+		if (len == sizeof(lt))
+			*free += le64_to_cpu(lt.data_avail.total_len) +
+				 le64_to_cpu(lt.data_freed.total_len);
+		if (!scoutfs_key_inc(&key))
+			break;
+	}
+	if (mnt->trans) {
+		scoutfs_data_alloc_counts(scoutfs_trans_data_alloc(mnt->trans), &avail,
+					  &allocated, &freed);
+		*free = *free + freed - min(*free, allocated);
+	}
+	return 0;
+}
+
 static int scoutfs_statfs(struct dentry *dentry, struct kstatfs *kst)
 {
 	struct super_block *sb = dentry->d_sb;
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(sb);
 	u64 fsid = le64_to_cpu(mnt->super->hdr.fsid);
 	struct scoutfs_super_block *super;
+	u64 free_data = 0;
 	u64 free_meta;
+	int tries;
 	int ret;
 
 	super = kmalloc(sizeof(*super), GFP_NOFS);
 	if (!super)
 		return -ENOMEM;
-	ret = scoutfs_read_meta_super(mnt->meta_bdev.bdev, fsid, super);
+	/* the trees of a superblock just replaced may be gone: read it again */
+	for (tries = 0; ; tries++) {
+		ret = scoutfs_read_meta_super(mnt->meta_bdev.bdev, fsid, super);
+		if (ret == 0)
+			ret = data_free(mnt, super, &free_data);
+		if (ret != -ESTALE || tries == 3)
+			break;
+	}
 	if (ret)
 		goto out;
 
@@ -104,7 +160,7 @@ static int scoutfs_statfs(struct dentry *dentry, struct kstatfs *kst)
 	kst->f_bsize = SCOUTFS_DATA_BLOCK_SIZE;
 	kst->f_frsize = SCOUTFS_DATA_BLOCK_SIZE;
 	kst->f_blocks = le64_to_cpu(super->total_data_blocks) - SCOUTFS_DATA_FIRST_BLKNO;
-	kst->f_bfree = le64_to_cpu(super->data_alloc.total_len);
+	kst->f_bfree = free_data;
 	kst->f_bavail = kst->f_bfree;
 	/* inodes are items: estimate how many more the free metadata could hold */
 	kst->f_ffree = free_meta * (SCOUTFS_META_BLOCK_SIZE / 256);
@@ -126,8 +182,14 @@ static int scoutfs_show_options(struct seq_file *seq, struct dentry *root)
 static int scoutfs_sync_fs(struct super_block *sb, int wait)
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(sb);
+	int ret;
 
-	return mnt->trans ? scoutfs_trans_sync(mnt->trans, wait) : 0;
+	if (!mnt->trans)
+		return 0;
+	ret = scoutfs_trans_sync(mnt->trans, wait);
+	if (wait)
+		scoutfs_data_sync_done(sb);
+	return ret;
 }
 
 /* after the VFS evicted every inode: the last changes are committed */
@@ -172,6 +234,7 @@ static const struct super_operations scoutfs_super_ops = {
 	.free_inode = scoutfs_free_inode,
 	.evict_inode = scoutfs_evict_inode,
 	.dirty_inode = scoutfs_dirty_inode,
+	.write_inode = scoutfs_write_inode,
 	.sync_fs = scoutfs_sync_fs,
 	.put_super = scoutfs_put_super,
 	.statfs = scoutfs_statfs,
@@ -306,8 +369,17 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		ret = -ENOMEM;
 		goto out;
 	}
+	ret = scoutfs_data_mount_init(sb);
+	if (ret)
+		goto out;
 	scoutfs_lock_client_set_ops(scoutfs_cluster_locks(mnt->cluster), &lock_ops, mnt);
 
+	/* file data is in blocks of the data device, through buffer heads */
+	if (!sb_set_blocksize(sb, SCOUTFS_DATA_BLOCK_SIZE)) {
+		errorfc(fc, "the data device can't use %u byte blocks", SCOUTFS_DATA_BLOCK_SIZE);
+		ret = -EINVAL;
+		goto out;
+	}
 	sb->s_magic = SCOUTFS_BLOCK_MAGIC_SUPER;
 	sb->s_op = &scoutfs_super_ops;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
