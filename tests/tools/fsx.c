@@ -89,6 +89,7 @@ static struct {
 	const char *path;
 	char *tmp_path;
 	char *replay;		/* the command line, to print on failure */
+	const char *model_out;	/* -m: where the model goes at the end */
 	int fd, dfd, afd, tfd;
 	uint8_t *model;
 	uint64_t size;
@@ -927,6 +928,18 @@ static void run_op(enum op op)
 	check_size("after the op");
 }
 
+/* what the file holds: for a check after fsx is gone (a remount, say) */
+static void save_model(void)
+{
+	int fd = open(st.model_out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0)
+		sys_fail(st.model_out, NULL);
+	full_pwrite(fd, st.model, st.size, 0, "writing the model");
+	if (close(fd))
+		sys_fail("close the model", NULL);
+}
+
 /* --- options ---------------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -946,6 +959,7 @@ static void usage(FILE *f)
 	for (int op = 0; op < OP_VERIFY; op++)
 		fprintf(f, " %s", op_info[op].name);
 	fprintf(f, "\n"
+"  -m MFILE  at the end, write what FILE must hold to MFILE (to compare after a remount)\n"
 "  -X OP     debug: corrupt the model after operation OP; the run must fail\n"
 "  -v        print every operation\n"
 "LEN takes a k, m or g suffix.  Exit status: 0 all ok, 1 a failure, 2 usage.\n");
@@ -1027,7 +1041,7 @@ int main(int argc, char **argv)
 	st.maxlen = 8u << 20;
 	st.maxop = 256u << 10;
 	st.disabled[OP_VERIFY] = true;
-	while ((c = getopt(argc, argv, "S:N:l:o:c:x:X:MFHZDCvh")) != -1) {
+	while ((c = getopt(argc, argv, "S:N:l:o:c:m:x:X:MFHZDCvh")) != -1) {
 		switch (c) {
 		case 'S': st.seed = parse_num(optarg, false, c); have_seed = true; break;
 		case 'N': nops = parse_num(optarg, false, c); break;
@@ -1035,6 +1049,7 @@ int main(int argc, char **argv)
 		case 'o': st.maxop = parse_num(optarg, true, c); break;
 		case 'c': every = parse_num(optarg, false, c); break;
 		case 'X': corrupt = parse_num(optarg, false, c); break;
+		case 'm': st.model_out = optarg; break;
 		case 'M': case 'F': case 'H': case 'Z': case 'D': case 'C':
 			disable_flag((char)c);
 			break;
@@ -1147,6 +1162,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fsx: -X %" PRIu64 ": the corruption was not detected\n", corrupt);
 		return 1;
 	}
+	if (st.model_out)
+		save_model();
 	printf("fsx: %" PRIu64 " ops ok, seed %" PRIu64 "\n", nops, st.seed);
 	free(st.model);
 	free(st.buf);
