@@ -239,6 +239,7 @@ static ssize_t direct_write(struct kiocb *iocb, struct iov_iter *from, struct sc
 	loff_t pos = iocb->ki_pos;
 	size_t count = iov_iter_count(from);
 	bool queued = false;
+	size_t done;
 	ssize_t written;
 	ssize_t more;
 	int ret;
@@ -260,6 +261,13 @@ static ssize_t direct_write(struct kiocb *iocb, struct iov_iter *from, struct sc
 		inode_dio_wait(inode);
 		queued = true;
 		written = count - iov_iter_count(from);
+	} else if (written >= 0 && count - iov_iter_count(from) != written) {
+		/* what's left for the buffered write starts where direct I/O stopped */
+		done = count - iov_iter_count(from);
+		if (done > written)
+			iov_iter_revert(from, done - written);
+		else
+			iov_iter_advance(from, written - done);
 	}
 	if (written > 0) {
 		if (pos + written > i_size_read(inode))
