@@ -1,49 +1,49 @@
 #!/usr/bin/env bats
 # Metadata benchmark, run inside one VM by bench/run: the same workloads
-# on ext4 and on scoutfs, on the same virtual disks in the same boot.
-# Figures are printed as TAP comments ("# bench: name scoutfs ext4 unit").
+# on ext4 and on scoutfs, on the same virtual disks in the same boot, each
+# driven from one process (tools/mkfiles, statfiles, rmfiles).
 
-load ../tests/guest/helpers
+load bench
 
-META=/dev/scoutfs/meta
-DATA=/dev/scoutfs/data
-MNT=/mnt/bench
+N=10000
 
-report() {
-	echo "# bench: $*" >&3
-}
+setup_file() { bench_setup_file; }
+teardown_file() { bench_teardown_file; }
+teardown() { bench_teardown; }
 
-MKFILES=$BATS_TEST_DIRNAME/tools/mkfiles
-
+# 10k creates and the sync after them, the sync after another 1000
+# creates, the 10k files stat'ed cold, then unlinked and synced.
 run_workloads() {
 	local fs=$1
 
-
-	read -r creates[$fs] _ < <($MKFILES "$MNT/creates" 10000)
-	read -r _ syncs[$fs] < <($MKFILES "$MNT/synced" 1000 sync)
+	fs_mkfs "$fs"
+	fs_mount "$fs"
+	figure "$fs" creates_per_sec,sync_after_10k_creates \
+		"$TOOLS/mkfiles" $MNT/creates $N sync
+	figure "$fs" _,sync_after_1000_creates "$TOOLS/mkfiles" $MNT/synced 1000 sync
+	fs_cold "$fs"
+	figure "$fs" cold_stats_per_sec "$TOOLS/statfiles" $MNT/creates $N
+	figure "$fs" unlinks_per_sec,sync_after_10k_unlinks \
+		"$TOOLS/rmfiles" $MNT/creates $N sync
+	umount $MNT
 }
 
-setup_file() {
-	insmod "$SCOUTFS_KO"
-	mkdir -p $MNT
-}
-
-@test "metadata: 10k creates and sync after 1000 creates, scoutfs vs ext4" {
-	declare -A creates syncs
-
-	mkfs.ext4 -q -F $META
-	mount $META $MNT
+@test "metadata workloads on ext4" {
 	run_workloads ext4
-	umount $MNT
+	fs_done ext4
+}
 
-	scoutfs mkfs -f -Q 0,127.0.0.1,12345 $META $DATA >/dev/null
-	mount -t scoutfs -o metadev_path=$META,quorum_slot_nr=0 $DATA $MNT
+@test "metadata workloads on scoutfs" {
 	run_workloads scoutfs
-	umount $MNT
 	scoutfs check $META $DATA
+	fs_done scoutfs
+}
 
-	report "creates_per_sec ${creates[scoutfs]} ${creates[ext4]} files/s higher"
-	report "sync_after_1000_creates ${syncs[scoutfs]} ${syncs[ext4]} s lower"
-	[ -n "${creates[scoutfs]}" ] && [ -n "${creates[ext4]}" ]
-	[ -n "${syncs[scoutfs]}" ] && [ -n "${syncs[ext4]}" ]
+@test "metadata figures" {
+	report creates_per_sec files/s higher
+	report sync_after_10k_creates s lower
+	report sync_after_1000_creates s lower
+	report cold_stats_per_sec files/s higher
+	report unlinks_per_sec files/s higher
+	report sync_after_10k_unlinks s lower
 }

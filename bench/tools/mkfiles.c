@@ -15,16 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "bench.h"
 
 int main(int argc, char **argv)
 {
@@ -46,7 +38,7 @@ int main(int argc, char **argv)
 
 	start = now();
 	for (i = 0; i < count; i++) {
-		snprintf(name, sizeof(name), "%s/file-%08ld", argv[1], i);
+		file_name(name, sizeof(name), argv[1], i);
 		fd = open(name, O_CREAT | O_EXCL | O_WRONLY, 0644);
 		if (fd < 0 || close(fd)) {
 			perror(name);
