@@ -35,16 +35,32 @@ static void add(struct scoutfs_op_locks *ol, const struct scoutfs_key *start,
 	ol->nr++;
 }
 
-void scoutfs_op_locks_add_inode(struct scoutfs_op_locks *ol, u64 ino, u8 mode)
+static void inode_range(u64 ino, struct scoutfs_key *start, struct scoutfs_key *end)
 {
 	u64 first = ino & ~((1ULL << INODE_GROUP_SHIFT) - 1);
 	u64 last = first + (1ULL << INODE_GROUP_SHIFT) - 1;
+
+	scoutfs_key_set(start, SCOUTFS_FS_ZONE, first, 0, 0, 0, 0);
+	scoutfs_key_set(end, SCOUTFS_FS_ZONE, last, U8_MAX, U64_MAX, U64_MAX, U8_MAX);
+}
+
+void scoutfs_op_locks_add_inode(struct scoutfs_op_locks *ol, u64 ino, u8 mode)
+{
 	struct scoutfs_key start;
 	struct scoutfs_key end;
 
-	scoutfs_key_set(&start, SCOUTFS_FS_ZONE, first, 0, 0, 0, 0);
-	scoutfs_key_set(&end, SCOUTFS_FS_ZONE, last, U8_MAX, U64_MAX, U64_MAX, U8_MAX);
+	inode_range(ino, &start, &end);
 	add(ol, &start, &end, mode);
+}
+
+bool scoutfs_op_lock_inode_cached(struct super_block *sb, u64 ino, u8 mode, u64 *refresh_gen)
+{
+	struct scoutfs_lock_client *lc = scoutfs_cluster_locks(SCOUTFS_MNT(sb)->cluster);
+	struct scoutfs_key start;
+	struct scoutfs_key end;
+
+	inode_range(ino, &start, &end);
+	return scoutfs_lock_cached(lc, mode, &start, refresh_gen);
 }
 
 void scoutfs_op_locks_add_zone(struct scoutfs_op_locks *ol, u8 zone, u8 mode)

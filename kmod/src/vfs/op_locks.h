@@ -50,5 +50,10 @@ const struct scoutfs_item_lock *scoutfs_op_lock_for(const struct scoutfs_op_lock
 						    const struct scoutfs_key *key);
 /* the held lock of ino's group */
 struct scoutfs_lock *scoutfs_op_lock_inode(const struct scoutfs_op_locks *ol, u64 ino);
+/*
+ * Without blocking: whether ino's group lock is cached in a mode that
+ * covers mode, and the refresh_gen of its grant.
+ */
+bool scoutfs_op_lock_inode_cached(struct super_block *sb, u64 ino, u8 mode, u64 *refresh_gen);
 
 #endif
