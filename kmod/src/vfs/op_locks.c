@@ -77,6 +77,7 @@ int scoutfs_op_locks_take(struct super_block *sb, struct scoutfs_op_locks *ol)
 {
 	struct scoutfs_lock_client *lc = scoutfs_cluster_locks(SCOUTFS_MNT(sb)->cluster);
 	unsigned int i, j;
+	u64 write_seq = 0;
 	int ret = 0;
 
 	/* key order: a few entries, insertion sort */
@@ -97,6 +98,13 @@ int scoutfs_op_locks_take(struct super_block *sb, struct scoutfs_op_locks *ol)
 			}
 			return ret;
 		}
+	}
+	/* held: their grants can't change until dropped (see op_locks.h) */
+	for (i = 0; i < ol->nr; i++)
+		write_seq = max(write_seq, ol->lock[i]->il.write_seq);
+	for (i = 0; i < ol->nr; i++) {
+		ol->il[i] = ol->lock[i]->il;
+		ol->il[i].write_seq = write_seq;
 	}
 	return 0;
 }
@@ -121,7 +129,7 @@ const struct scoutfs_item_lock *scoutfs_op_lock_for(const struct scoutfs_op_lock
 	for (i = 0; i < ol->nr; i++) {
 		if (ol->lock[i] && scoutfs_key_compare(key, &ol->start[i]) >= 0 &&
 		    scoutfs_key_compare(key, &ol->end[i]) <= 0)
-			return &ol->lock[i]->il;
+			return &ol->il[i];
 	}
 	return NULL;
 }
