@@ -489,7 +489,6 @@ static int reclaim(struct scoutfs_server *server, u64 rid)
 		list_add_tail(&fr->entry, &server->fenced);
 	}
 	mutex_unlock(&server->mutex);
-	check_lock_recovery(server);
 
 	if (ret) {
 		server_warn(server, "reclaiming fenced rid %016llx failed (%d), trying again",
@@ -499,6 +498,7 @@ static int reclaim(struct scoutfs_server *server, u64 rid)
 	scoutfs_fence_remove(server->args.fences, rid);
 	server_info(server, "reclaimed fenced rid %016llx: its log tree is merged and its blocks are free",
 		    rid);
+	check_lock_recovery(server);
 	return 0;
 }
 

@@ -164,6 +164,8 @@ static int scoutfs_d_revalidate(struct dentry *dentry, unsigned int flags)
 	u64 gen;
 	int ret;
 
+	if (IS_ROOT(dentry))
+		return 1;
 	if (flags & LOOKUP_RCU) {
 		parent = READ_ONCE(dentry->d_parent);
 		dir = d_inode_rcu(parent);
