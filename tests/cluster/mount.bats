@@ -46,6 +46,28 @@ teardown_file() {
 	assert_equal "$(printf '%s' "$rids" | sort -u | wc -l)" 3
 }
 
+@test "a quorum slot mounted on another node is refused, saying whose it is" {
+	run vm_exec 3 'umount -c /mnt/scoutfs'
+	assert_success
+	vm_exec 3 'dmesg -C'
+	run vm_exec 3 "strace -f -e trace=mount -o /tmp/strace.out \
+		mount -t scoutfs -o ro,metadev_path=/dev/scoutfs/meta,quorum_slot_nr=0 /dev/scoutfs/data /mnt/scoutfs"
+	assert_failure
+	run vm_exec 3 'grep -c "= -1 EADDRNOTAVAIL" /tmp/strace.out'
+	assert_output 1
+	run vm_exec 3 "dmesg | grep scoutfs"
+	assert_output --partial "quorum slot 0: the slot's address $(vm_ip 1):12345 isn't this node's: the slot belongs to another node (-99)"
+	assert_output --partial "joining the cluster failed (-99)"
+	run vm_exec 3 'grep -c " /mnt/scoutfs " /proc/mounts'
+	assert_output 0
+	# the slot's own node still leads or follows as before
+	run vm_exec 1 'cat /sys/fs/scoutfs/f.*/quorum/status'
+	assert_success
+	# and node 3 takes its own slot again
+	run vm_exec 3 "mount -t scoutfs -o ro,metadev_path=/dev/scoutfs/meta,quorum_slot_nr=2 /dev/scoutfs/data /mnt/scoutfs"
+	assert_success
+}
+
 @test "every node unmounts and unloads cleanly" {
 	for i in 1 2 3; do
 		run vm_exec $i "umount -c /mnt/scoutfs && rmmod scoutfs"

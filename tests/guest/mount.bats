@@ -139,6 +139,54 @@ fresh_fs() {
 	assert_output --partial "metadev_path=$SCRATCH is in use (mounted?)"
 }
 
+# mount $1 (extra options) at /mnt/other, expect EBUSY and kernel message $2
+second_mount_fails_with() {
+	mkdir -p /mnt/other
+	dmesg -C
+	run strace -e trace=mount -o /tmp/strace.out \
+		mount -t scoutfs -o "metadev_path=$META${1:+,$1}" "${3:-$DATA}" /mnt/other
+	assert_failure
+	run grep -c "= -1 EBUSY" /tmp/strace.out
+	assert_output 1
+	run bash -c "dmesg | grep 'scoutfs: '"
+	assert_output --partial "$2"
+	run grep " /mnt/other " /proc/mounts
+	assert_failure
+}
+
+@test "a second mount of the same filesystem on one node is refused, whatever its slot" {
+	fresh_fs
+	mount -t scoutfs -o metadev_path=$META,quorum_slot_nr=0 "$DATA" /mnt/test
+	second_mount_fails_with quorum_slot_nr=0 \
+		"quorum_slot_nr=0 of this filesystem is already mounted on this node"
+	second_mount_fails_with quorum_slot_nr=2 \
+		"this filesystem is already mounted on this node, in quorum_slot_nr=0; a node mounts it once"
+	second_mount_fails_with "" \
+		"this filesystem is already mounted on this node, in quorum_slot_nr=0; a node mounts it once"
+	# the same data device through another device node
+	modprobe loop
+	loop=$(losetup --find --show "$DATA")
+	second_mount_fails_with quorum_slot_nr=0 \
+		"quorum_slot_nr=0 of this filesystem is already mounted on this node" "$loop"
+	losetup -d "$loop"
+	# the first mount is unharmed
+	touch /mnt/test/still-here
+	umount /mnt/test
+	run mount -t scoutfs -o metadev_path=$META,quorum_slot_nr=0 "$DATA" /mnt/other
+	assert_success
+	[ -e /mnt/other/still-here ]
+	umount /mnt/other
+}
+
+@test "a second mount without a slot is refused the same way" {
+	fresh_fs
+	mount -t scoutfs -o metadev_path=$META "$DATA" /mnt/test
+	second_mount_fails_with quorum_slot_nr=0 \
+		"this filesystem is already mounted on this node, without a quorum slot; a node mounts it once"
+	# no leader: a plain umount's stat of the root would wait for a lock
+	umount -c /mnt/test
+}
+
 # the fs tree root block is the first metadata block mkfs writes
 FS_ROOT_OFF=$((16 * 65536))
 

@@ -59,6 +59,17 @@ struct client_req {
 	u32 size;
 	int ret;
 	bool done;
+	scoutfs_client_answered_fn answered;
+	void *answered_arg;
+};
+
+/* how a request is sent (client_send) */
+struct send_opts {
+	unsigned long deadline;		/* jiffies, 0: none */
+	bool killable;
+	u64 only_gen;			/* 0: any connection, else only this one */
+	scoutfs_client_answered_fn answered;
+	void *answered_arg;
 };
 
 static void client_resp(struct scoutfs_net_conn *conn, void *data, u32 data_len,
@@ -70,6 +81,9 @@ static void client_resp(struct scoutfs_net_conn *conn, void *data, u32 data_len,
 	if (err) {
 		cr->ret = err;
 	} else {
+		/* before the receive worker handles the server's next message */
+		if (cr->answered)
+			cr->answered(cr->answered_arg, data, data_len);
 		if (min(data_len, cr->size))
 			memcpy(cr->buf, data, min(data_len, cr->size));
 		cr->ret = data_len;
@@ -105,8 +119,11 @@ static int wait_req(struct scoutfs_client *client, struct scoutfs_net_conn *conn
 	return -ETIMEDOUT;
 }
 
-/* a use of the published connection, unless it's gen skip_gen */
-static bool get_conn(struct scoutfs_client *client, u64 skip_gen,
+/*
+ * A use of the published connection, unless it's gen skip_gen; with
+ * only_gen, that connection or none (*gen = 0) at once.
+ */
+static bool get_conn(struct scoutfs_client *client, u64 skip_gen, u64 only_gen,
 		     struct scoutfs_net_conn **conn, u64 *gen)
 {
 	bool ready = false;
@@ -114,6 +131,11 @@ static bool get_conn(struct scoutfs_client *client, u64 skip_gen,
 	spin_lock(&client->lock);
 	if (client->stopping) {
 		*conn = NULL;
+		*gen = U64_MAX;
+		ready = true;
+	} else if (only_gen && (!client->conn || client->gen != only_gen)) {
+		*conn = NULL;
+		*gen = 0;
 		ready = true;
 	} else if (client->conn && client->gen != skip_gen) {
 		*conn = client->conn;
@@ -136,13 +158,15 @@ static void put_conn(struct scoutfs_client *client)
 /*
  * Send a request on the greeted connection, waiting for one if there
  * is none, and again on the next one if the connection drops before
- * the answer.  With a deadline (in jiffies, 0 for none) the whole
- * exchange gives up with -ETIMEDOUT.
+ * the answer (unless it is bound to one connection: -ENOTCONN).  With
+ * a deadline the whole exchange gives up with -ETIMEDOUT.
  */
 static int client_send(struct scoutfs_client *client, u8 cmd,
 		       const void *in, u32 in_len, void *out, u32 out_size,
-		       unsigned long deadline, bool killable)
+		       const struct send_opts *opts)
 {
+	unsigned long deadline = opts->deadline;
+	u64 only_gen = opts->only_gen;
 	struct scoutfs_net_conn *conn;
 	struct client_req cr;
 	u64 skip_gen = 0;
@@ -155,24 +179,27 @@ static int client_send(struct scoutfs_client *client, u8 cmd,
 			left = (long)(deadline - jiffies);
 			if (left <= 0 ||
 			    !wait_event_timeout(client->waitq,
-						get_conn(client, skip_gen, &conn, &gen),
+						get_conn(client, skip_gen, only_gen, &conn, &gen),
 						left))
 				return -ETIMEDOUT;
 			left = (long)(deadline - jiffies);
-		} else if (killable) {
+		} else if (opts->killable) {
 			if (wait_event_killable(client->waitq,
-						get_conn(client, skip_gen, &conn, &gen)))
+						get_conn(client, skip_gen, only_gen, &conn, &gen)))
 				return -EINTR;
 		} else {
-			wait_event(client->waitq, get_conn(client, skip_gen, &conn, &gen));
+			wait_event(client->waitq,
+				   get_conn(client, skip_gen, only_gen, &conn, &gen));
 		}
 		if (!conn)
-			return -ESHUTDOWN;
+			return gen ? -ESHUTDOWN : -ENOTCONN;
 
 		memset(&cr, 0, sizeof(cr));
 		cr.client = client;
 		cr.buf = out;
 		cr.size = out_size;
+		cr.answered = opts->answered;
+		cr.answered_arg = opts->answered_arg;
 		ret = scoutfs_net_submit_request(conn, cmd, in, in_len,
 						 client_resp, &cr);
 		if (ret == 0)
@@ -181,31 +208,62 @@ static int client_send(struct scoutfs_client *client, u8 cmd,
 
 		if (ret != -ENOTCONN && ret != -ECONNRESET)
 			return ret;
+		if (only_gen)
+			return -ENOTCONN;
 		/* the connection dropped: send it again on the next one */
 		skip_gen = gen;
 	}
 }
 
-int scoutfs_client_request(struct scoutfs_client *client, u8 cmd,
-			   const void *in, u32 in_len, void *out, u32 out_size)
+static int client_request(struct scoutfs_client *client, u8 cmd,
+			  const void *in, u32 in_len, void *out, u32 out_size,
+			  const struct send_opts *opts)
 {
 	int ret;
 
-	ret = client_send(client, cmd, in, in_len, out, out_size, 0, false);
+	ret = client_send(client, cmd, in, in_len, out, out_size, opts);
 	if (ret > (int)out_size)
 		ret = -EMSGSIZE;
 	return ret;
 }
 
+int scoutfs_client_request(struct scoutfs_client *client, u8 cmd,
+			   const void *in, u32 in_len, void *out, u32 out_size)
+{
+	struct send_opts opts = { };
+
+	return client_request(client, cmd, in, in_len, out, out_size, &opts);
+}
+
 int scoutfs_client_request_killable(struct scoutfs_client *client, u8 cmd,
 				    const void *in, u32 in_len, void *out, u32 out_size)
 {
-	int ret;
+	struct send_opts opts = { .killable = true };
 
-	ret = client_send(client, cmd, in, in_len, out, out_size, 0, true);
-	if (ret > (int)out_size)
-		ret = -EMSGSIZE;
-	return ret;
+	return client_request(client, cmd, in, in_len, out, out_size, &opts);
+}
+
+int scoutfs_client_request_answered(struct scoutfs_client *client, u8 cmd,
+				    const void *in, u32 in_len, void *out, u32 out_size,
+				    scoutfs_client_answered_fn answered, void *arg)
+{
+	struct send_opts opts = {
+		.killable = true,
+		.answered = answered,
+		.answered_arg = arg,
+	};
+
+	return client_request(client, cmd, in, in_len, out, out_size, &opts);
+}
+
+int scoutfs_client_request_on(struct scoutfs_client *client, u64 gen, u8 cmd,
+			      const void *in, u32 in_len, void *out, u32 out_size)
+{
+	struct send_opts opts = { .only_gen = gen };
+
+	if (WARN_ON_ONCE(gen == 0))
+		return -EINVAL;
+	return client_request(client, cmd, in, in_len, out, out_size, &opts);
 }
 
 /*
@@ -376,6 +434,7 @@ static int client_thread(void *arg)
 	struct scoutfs_net_conn *conn;
 	struct scoutfs_inet_addr addr;
 	u64 term;
+	u64 gen;
 	bool stopping;
 	int ret;
 
@@ -396,11 +455,11 @@ static int client_thread(void *arg)
 		spin_lock(&client->lock);
 		client->conn = conn;
 		client->greeting = NULL;
-		client->gen++;
+		gen = ++client->gen;
 		spin_unlock(&client->lock);
 		wake_up_all(&client->waitq);
 		if (client->args.greeted)
-			client->args.greeted(client->args.handler_arg);
+			client->args.greeted(client->args.handler_arg, gen);
 
 		client_serve(client, term);
 
@@ -447,6 +506,7 @@ int scoutfs_client_start(struct scoutfs_client **client_ret,
 
 void scoutfs_client_farewell(struct scoutfs_client *client)
 {
+	struct send_opts opts = { };
 	unsigned int ms;
 	int ret;
 
@@ -454,8 +514,8 @@ void scoutfs_client_farewell(struct scoutfs_client *client)
 	ms = client->conn ? CLIENT_FAREWELL_MS : CLIENT_FAREWELL_NO_SERVER_MS;
 	spin_unlock(&client->lock);
 
-	ret = client_send(client, SCOUTFS_NET_CMD_FAREWELL, NULL, 0, NULL, 0,
-			  jiffies + msecs_to_jiffies(ms) ?: 1, false);
+	opts.deadline = jiffies + msecs_to_jiffies(ms) ?: 1;
+	ret = client_send(client, SCOUTFS_NET_CMD_FAREWELL, NULL, 0, NULL, 0, &opts);
 
 	spin_lock(&client->lock);
 	client->stopping = true;

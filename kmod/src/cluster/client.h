@@ -30,10 +30,11 @@ struct scoutfs_client_args {
 	/*
 	 * Requests the server sends to the mount (net.h handlers; answer
 	 * with scoutfs_client_respond()), and a notice after each greeting
-	 * (from the client's thread: don't wait for requests there).
+	 * with the connection's generation, never 0 (from the client's
+	 * thread: don't wait for requests there).
 	 */
 	scoutfs_net_request_fn requests[SCOUTFS_NET_CMD_NR];
-	void (*greeted)(void *arg);
+	void (*greeted)(void *arg, u64 gen);
 	void *handler_arg;
 };
 
@@ -56,6 +57,27 @@ int scoutfs_client_request(struct scoutfs_client *client, u8 cmd,
  */
 int scoutfs_client_request_killable(struct scoutfs_client *client, u8 cmd,
 				    const void *in, u32 in_len, void *out, u32 out_size);
+
+/*
+ * The same (killable), and answered(arg, data, data_len) is called with
+ * a successful answer from the connection's receive worker, before any
+ * message the server sent after the answer is handled: state the
+ * answer changes is in place before a later request from the server
+ * looks at it.  It may not sleep.
+ */
+typedef void (*scoutfs_client_answered_fn)(void *arg, const void *data, u32 data_len);
+int scoutfs_client_request_answered(struct scoutfs_client *client, u8 cmd,
+				    const void *in, u32 in_len, void *out, u32 out_size,
+				    scoutfs_client_answered_fn answered, void *arg);
+
+/*
+ * Send only on the connection of generation gen (from greeted()):
+ * -ENOTCONN if it isn't the current one or drops before the answer,
+ * so that a sequence of requests reaches one server in full or not at
+ * all.
+ */
+int scoutfs_client_request_on(struct scoutfs_client *client, u64 gen, u8 cmd,
+			      const void *in, u32 in_len, void *out, u32 out_size);
 
 /*
  * Tell the server this mount is going away cleanly, waiting a bounded

@@ -8,6 +8,12 @@
  * own work item: it waits until no user holds a mode being given up
  * (new users of those modes wait meanwhile), has the layer above write
  * back, lowers the mode and answers the server.
+ *
+ * A grant takes effect (the lock's mode) in the connection's receive
+ * worker as the answer arrives, before a request to give way that the
+ * server sent after it is looked at, and before a reconnect can start
+ * recovery; users wait until the requester has also switched readers
+ * to the grant's roots.
  */
 #include <linux/kernel.h>
 #include <linux/rbtree.h>
@@ -31,6 +37,8 @@ struct scoutfs_lock_client {
 	wait_queue_head_t waitq;
 	struct workqueue_struct *wq;
 	struct work_struct recover_work;
+	u64 recover_gen;	/* the connection to recover on */
+	u64 last_refresh_gen;	/* refresh_gens are unique across locks */
 };
 
 /* whether holding mode lets a user use want */
@@ -101,28 +109,81 @@ static struct scoutfs_lock *get_lock(struct scoutfs_lock_client *lc,
 /* under lc->lock: can a user have mode now, or must someone ask the server */
 static bool usable(struct scoutfs_lock *lock, u8 mode)
 {
-	return !lock->giving_way && covers(lock->il.mode, mode);
+	return !lock->requesting && !lock->giving_way && covers(lock->il.mode, mode);
 }
 
-static int request(struct scoutfs_lock_client *lc, struct scoutfs_lock *lock, u8 mode,
-		   u8 flags, struct scoutfs_net_lock_grant *grant)
+/* a request's grant, taking effect as it arrives */
+struct pending_grant {
+	struct scoutfs_lock *lock;
+	u8 mode;
+	bool granted;
+};
+
+static bool good_grant(struct scoutfs_lock *lock, u8 mode, const void *data, u32 data_len)
 {
+	const struct scoutfs_net_lock_grant *grant = data;
+
+	return data_len >= sizeof(*grant) && grant->mode == mode &&
+	       !scoutfs_key_compare(&grant->start, &lock->il.start);
+}
+
+/* in the receive worker: see scoutfs_client_request_answered() */
+static void grant_answered(void *arg, const void *data, u32 data_len)
+{
+	const struct scoutfs_net_lock_grant *grant = data;
+	struct pending_grant *pg = arg;
+	struct scoutfs_lock *lock = pg->lock;
+	struct scoutfs_lock_client *lc = lock->lc;
+
+	if (!good_grant(lock, pg->mode, data, data_len))
+		return;
+	spin_lock(&lc->lock);
+	lock->il.mode = pg->mode;
+	lock->il.write_seq = le64_to_cpu(grant->write_seq);
+	lock->refresh_gen = ++lc->last_refresh_gen;
+	spin_unlock(&lc->lock);
+	pg->granted = true;
+}
+
+static void fill_request(struct scoutfs_net_lock *nl, struct scoutfs_lock *lock, u8 mode,
+			 u8 old_mode, u8 flags)
+{
+	memset(nl, 0, sizeof(*nl));
+	nl->start = lock->il.start;
+	nl->end = lock->il.end;
+	nl->mode = mode;
+	nl->old_mode = old_mode;
+	nl->flags = flags;
+}
+
+/* ask for mode; on success the grant is in place and in *grant */
+static int request(struct scoutfs_lock_client *lc, struct scoutfs_lock *lock, u8 mode,
+		   u8 old_mode, struct scoutfs_net_lock_grant *grant)
+{
+	struct pending_grant pg = { .lock = lock, .mode = mode };
 	struct scoutfs_net_lock nl;
 	int ret;
 
-	memset(&nl, 0, sizeof(nl));
-	nl.start = lock->il.start;
-	nl.end = lock->il.end;
-	nl.mode = mode;
-	nl.old_mode = lock->il.mode;
-	nl.flags = flags;
-	ret = flags & SCOUTFS_NET_LOCK_RECOVER ?
-	      scoutfs_client_request(lc->client, SCOUTFS_NET_CMD_LOCK, &nl, sizeof(nl),
-				     grant, sizeof(*grant)) :
-	      scoutfs_client_request_killable(lc->client, SCOUTFS_NET_CMD_LOCK, &nl, sizeof(nl),
-					      grant, sizeof(*grant));
-	if (ret >= 0 && (ret < sizeof(*grant) || grant->mode != mode ||
-			 scoutfs_key_compare(&grant->start, &lock->il.start)))
+	fill_request(&nl, lock, mode, old_mode, 0);
+	ret = scoutfs_client_request_answered(lc->client, SCOUTFS_NET_CMD_LOCK, &nl, sizeof(nl),
+					      grant, sizeof(*grant), grant_answered, &pg);
+	if (ret >= 0 && !pg.granted)
+		ret = -EIO;
+	return ret < 0 ? ret : 0;
+}
+
+/* tell the server of connection gen that we hold mode */
+static int recover_one(struct scoutfs_lock_client *lc, u64 gen, struct scoutfs_lock *lock,
+		       u8 mode)
+{
+	struct scoutfs_net_lock_grant grant;
+	struct scoutfs_net_lock nl;
+	int ret;
+
+	fill_request(&nl, lock, mode, mode, SCOUTFS_NET_LOCK_RECOVER);
+	ret = scoutfs_client_request_on(lc->client, gen, SCOUTFS_NET_CMD_LOCK, &nl, sizeof(nl),
+					&grant, sizeof(grant));
+	if (ret >= 0 && !good_grant(lock, mode, &grant, ret))
 		ret = -EIO;
 	return ret < 0 ? ret : 0;
 }
@@ -133,6 +194,7 @@ int scoutfs_lock(struct scoutfs_lock_client *lc, u8 mode, const struct scoutfs_k
 	struct scoutfs_net_lock_grant grant;
 	struct scoutfs_lock *lock;
 	u8 want;
+	u8 old;
 	int ret;
 
 	if (WARN_ON_ONCE(mode == SCOUTFS_LOCK_NULL || mode >= SCOUTFS_LOCK_NR_MODES))
@@ -157,28 +219,39 @@ int scoutfs_lock(struct scoutfs_lock_client *lc, u8 mode, const struct scoutfs_k
 			continue;
 		}
 		/* a reader holding WRITE_ONLY, or the reverse, needs WRITE */
-		want = lock->il.mode == SCOUTFS_LOCK_NULL || lock->il.mode == mode ? mode :
-		       SCOUTFS_LOCK_WRITE;
+		old = lock->il.mode;
+		want = old == SCOUTFS_LOCK_NULL || old == mode ? mode : SCOUTFS_LOCK_WRITE;
 		lock->requesting = true;
 		spin_unlock(&lc->lock);
 
-		ret = request(lc, lock, want, 0, &grant);
+		ret = request(lc, lock, want, old, &grant);
 		if (ret == 0 && READ_ONCE(lc->ops))
 			lc->ops->granted(lc->ops_arg, &grant);
 
 		spin_lock(&lc->lock);
 		lock->requesting = false;
-		if (ret == 0) {
-			lock->il.mode = want;
-			lock->il.write_seq = le64_to_cpu(grant.write_seq);
-			lock->refresh_gen++;
-		}
 		wake_up_all(&lc->waitq);
 		if (ret) {
 			spin_unlock(&lc->lock);
 			return ret;
 		}
 	}
+}
+
+bool scoutfs_lock_cached(struct scoutfs_lock_client *lc, u8 mode,
+			 const struct scoutfs_key *start, u64 *refresh_gen)
+{
+	struct scoutfs_lock *lock;
+	bool ret = false;
+
+	spin_lock(&lc->lock);
+	lock = find_lock(lc, start, NULL);
+	if (lock && usable(lock, mode)) {
+		*refresh_gen = lock->refresh_gen;
+		ret = true;
+	}
+	spin_unlock(&lc->lock);
+	return ret;
 }
 
 void scoutfs_unlock(struct scoutfs_lock *lock, u8 mode)
@@ -295,15 +368,27 @@ int scoutfs_lock_client_give_way(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
 	return 0;
 }
 
+/*
+ * Tell the server we just greeted which locks we hold, then that we're
+ * done: a new server grants nothing before.  Every message goes on that
+ * one connection; if it drops, the next greeting starts over, so a
+ * server never hears that we're done without having heard every lock.
+ * A lock granted after we read its mode was granted by this server.
+ */
 static void recover_worker(struct work_struct *work)
 {
 	struct scoutfs_lock_client *lc = container_of(work, struct scoutfs_lock_client,
 						      recover_work);
-	struct scoutfs_net_lock_grant grant;
 	struct scoutfs_lock *lock;
 	struct rb_node *node;
 	struct scoutfs_key key;
+	u64 gen;
 	u8 mode;
+	int ret = 0;
+
+	spin_lock(&lc->lock);
+	gen = lc->recover_gen;
+	spin_unlock(&lc->lock);
 
 	/* one lock at a time, by key: the tree only grows */
 	scoutfs_key_set_zeros(&key);
@@ -324,19 +409,31 @@ static void recover_worker(struct work_struct *work)
 		spin_unlock(&lc->lock);
 		if (!lock)
 			break;
-		if (mode != SCOUTFS_LOCK_NULL && request(lc, lock, mode, SCOUTFS_NET_LOCK_RECOVER,
-							 &grant) < 0)
-			break;	/* the connection dropped: recovered on the next */
+		if (mode != SCOUTFS_LOCK_NULL) {
+			ret = recover_one(lc, gen, lock, mode);
+			if (ret)
+				break;
+		}
 		key = lock->il.start;
 		if (!scoutfs_key_inc(&key))
 			break;
 	}
+	if (ret == 0)
+		ret = scoutfs_client_request_on(lc->client, gen, SCOUTFS_NET_CMD_LOCK_RECOVERED,
+						NULL, 0, NULL, 0);
+	/* the connection dropped or the client stops: nothing to tell this server */
+	if (ret < 0 && ret != -ENOTCONN && ret != -ESHUTDOWN)
+		pr_err_ratelimited("scoutfs %016llx: resending held locks to the server failed (%d)\n",
+				   lc->fsid, ret);
 }
 
-void scoutfs_lock_client_greeted(void *arg)
+void scoutfs_lock_client_greeted(void *arg, u64 gen)
 {
 	struct scoutfs_lock_client *lc = arg;
 
+	spin_lock(&lc->lock);
+	lc->recover_gen = gen;
+	spin_unlock(&lc->lock);
 	queue_work(lc->wq, &lc->recover_work);
 }
 

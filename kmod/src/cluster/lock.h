@@ -22,8 +22,9 @@ struct scoutfs_net_conn;
  * of the modes being given up.
  *
  * il is what item operations check (range, mode, version).
- * refresh_gen increases with every grant: state cached from the items
- * under an older generation (inodes) must be read again.
+ * refresh_gen is new with every grant, and no two grants of a mount's
+ * locks share one: state cached from the items under another
+ * generation (inodes, dentries) must be read again.
  */
 struct scoutfs_lock {
 	struct scoutfs_item_lock il;
@@ -66,11 +67,20 @@ void scoutfs_lock_client_destroy(struct scoutfs_lock_client *lc);
 int scoutfs_lock(struct scoutfs_lock_client *lc, u8 mode, const struct scoutfs_key *start,
 		 const struct scoutfs_key *end, struct scoutfs_lock **lock_ret);
 void scoutfs_unlock(struct scoutfs_lock *lock, u8 mode);
+/*
+ * Without blocking (RCU path walks too): whether the lock starting at
+ * start could be used in mode right now, and its refresh_gen.
+ */
+bool scoutfs_lock_cached(struct scoutfs_lock_client *lc, u8 mode,
+			 const struct scoutfs_key *start, u64 *refresh_gen);
 
 /* the server's request to give way: the client's LOCK handler (net.h) */
 int scoutfs_lock_client_give_way(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
 				 void *data, u32 data_len);
-/* greeted a (new) server: tell it in the background which locks we hold (arg: lc) */
-void scoutfs_lock_client_greeted(void *arg);
+/*
+ * greeted a (new) server on connection gen: tell it in the background
+ * which locks we hold, then that we're done (arg: lc)
+ */
+void scoutfs_lock_client_greeted(void *arg, u64 gen);
 
 #endif

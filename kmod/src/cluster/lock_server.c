@@ -10,6 +10,12 @@
  * the head waits for their answers.  A holder whose connection drops is
  * asked again when it greets again.
  *
+ * A new server starts recovering when mounts were recorded as mounted:
+ * they resend the locks they hold, which are recorded at once, while
+ * other requests wait in their queues, with no holder asked to give
+ * way, until the server ends recovery.  Only then do the holders
+ * recorded meanwhile take part in granting.
+ *
  * Locks that nobody holds or waits for are freed.
  */
 #include <linux/kernel.h>
@@ -60,6 +66,7 @@ struct scoutfs_lock_server {
 	struct mutex mutex;
 	struct rb_root locks;
 	struct list_head conns;
+	bool recovering;	/* grant nothing until told otherwise */
 };
 
 /* the answer to a request to give way names the lock and the holder */
@@ -188,6 +195,9 @@ static void process(struct scoutfs_lock_server *ls, struct slock *sl)
 	bool conflict;
 	u8 keep;
 
+	if (ls->recovering)
+		return;
+
 	while (!list_empty(&sl->waiters)) {
 		w = list_first_entry(&sl->waiters, struct waiter, entry);
 		keep = w->nl.mode == SCOUTFS_LOCK_READ ? SCOUTFS_LOCK_READ : SCOUTFS_LOCK_NULL;
@@ -300,10 +310,15 @@ int scoutfs_lock_server_request(struct scoutfs_lock_server *ls, u64 rid,
 		h = find_holder(sl, rid);
 		if (!h && nl->mode != SCOUTFS_LOCK_NULL) {
 			h = kzalloc(sizeof(*h), GFP_NOFS);
-			if (h) {
-				h->rid = rid;
-				list_add_tail(&h->entry, &sl->holders);
+			if (!h) {
+				/* unrecorded: it must not think we know */
+				free_if_unused(ls, sl);
+				mutex_unlock(&ls->mutex);
+				kfree(w);
+				return -ENOMEM;
 			}
+			h->rid = rid;
+			list_add_tail(&h->entry, &sl->holders);
 		}
 		if (h)
 			h->mode = nl->mode;
@@ -416,8 +431,27 @@ void scoutfs_lock_server_forget(struct scoutfs_lock_server *ls, u64 rid)
 	mutex_unlock(&ls->mutex);
 }
 
+void scoutfs_lock_server_end_recovery(struct scoutfs_lock_server *ls)
+{
+	struct rb_node *node;
+	struct rb_node *next;
+	struct slock *sl;
+
+	mutex_lock(&ls->mutex);
+	if (ls->recovering) {
+		ls->recovering = false;
+		for (node = rb_first(&ls->locks); node; node = next) {
+			next = rb_next(node);
+			sl = rb_entry(node, struct slock, node);
+			process(ls, sl);
+			free_if_unused(ls, sl);
+		}
+	}
+	mutex_unlock(&ls->mutex);
+}
+
 struct scoutfs_lock_server *scoutfs_lock_server_create(const struct scoutfs_lock_server_ops *ops,
-						       void *arg, u64 fsid)
+						       void *arg, u64 fsid, bool recovering)
 {
 	struct scoutfs_lock_server *ls;
 
@@ -427,6 +461,7 @@ struct scoutfs_lock_server *scoutfs_lock_server_create(const struct scoutfs_lock
 	ls->ops = ops;
 	ls->arg = arg;
 	ls->fsid = fsid;
+	ls->recovering = recovering;
 	mutex_init(&ls->mutex);
 	ls->locks = RB_ROOT;
 	INIT_LIST_HEAD(&ls->conns);

@@ -16,6 +16,12 @@ struct scoutfs_net_conn;
  * Grants go out as responses on the requester's connection; requests
  * to holders go out on their current connections.
  *
+ * A server that starts with mounts to recover creates it recovering:
+ * it records the locks those mounts resend (SCOUTFS_NET_LOCK_RECOVER)
+ * and queues every other request until the server ends recovery, once
+ * each of those mounts has said it resent all (LOCK_RECOVERED) or was
+ * fenced and forgotten.
+ *
  * What it needs from the server: the roots and version a grant carries.
  */
 struct scoutfs_lock_server_ops {
@@ -23,7 +29,7 @@ struct scoutfs_lock_server_ops {
 };
 
 struct scoutfs_lock_server *scoutfs_lock_server_create(const struct scoutfs_lock_server_ops *ops,
-						       void *arg, u64 fsid);
+						       void *arg, u64 fsid, bool recovering);
 void scoutfs_lock_server_destroy(struct scoutfs_lock_server *ls);
 
 /* a LOCK request from rid on conn, answered when granted */
@@ -39,5 +45,7 @@ void scoutfs_lock_server_conn_down(struct scoutfs_lock_server *ls,
 				   struct scoutfs_net_conn *conn);
 /* rid is gone for good (farewell, fenced): it holds nothing anymore */
 void scoutfs_lock_server_forget(struct scoutfs_lock_server *ls, u64 rid);
+/* every lock that survived the last server is recorded: grant from now on */
+void scoutfs_lock_server_end_recovery(struct scoutfs_lock_server *ls);
 
 #endif

@@ -100,6 +100,8 @@ struct scoutfs_quorum {
 
 #define qinfo(q, fmt, ...) \
 	pr_info("scoutfs %016llx quorum slot %d: " fmt "\n", (q)->fsid, (q)->slot, ##__VA_ARGS__)
+#define qerr(q, fmt, ...) \
+	pr_err("scoutfs %016llx quorum slot %d: " fmt "\n", (q)->fsid, (q)->slot, ##__VA_ARGS__)
 #define qwarn_rl(q, fmt, ...) \
 	pr_warn_ratelimited("scoutfs %016llx quorum slot %d: " fmt "\n", \
 			    (q)->fsid, (q)->slot, ##__VA_ARGS__)
@@ -783,8 +785,15 @@ static int create_socket(struct scoutfs_quorum *q)
 	}
 	q->sock->sk->sk_allocation = GFP_NOFS;
 	ret = kernel_bind(q->sock, (struct sockaddr *)&ss, len);
+	if (ret == -EADDRNOTAVAIL)
+		qerr(q, "the slot's address %pISpc isn't this node's: the slot belongs to another node (%d)",
+		     &ss, ret);
+	else if (ret == -EADDRINUSE)
+		qerr(q, "the slot's address %pISpc is in use: is the slot mounted already? (%d)",
+		     &ss, ret);
+	else if (ret)
+		qerr(q, "binding UDP %pISpc failed (%d)", &ss, ret);
 	if (ret) {
-		qinfo(q, "binding UDP %pISpc failed (%d)", &ss, ret);
 		sock_release(q->sock);
 		q->sock = NULL;
 	}

@@ -15,6 +15,12 @@
  * it greets again or, after the recovery timeout, is fenced and
  * reclaimed by the recovery worker: its open log tree is finalized and
  * merged, its blocks return to the server and its record goes.
+ *
+ * Lock recovery: the lock service grants nothing until every mount
+ * recorded as mounted at start has resent the locks it holds and said
+ * so (LOCK_RECOVERED), or was fenced and reclaimed.  A mount that
+ * greets but doesn't finish within the recovery timeout is cut off and
+ * fenced like one that never came back.
  */
 #include <linux/kernel.h>
 #include <linux/list.h>
@@ -45,6 +51,8 @@ struct server_client {
 	enum scoutfs_fence_reason reason;
 	bool fencing;			/* it has a fence request */
 	bool reclaiming;		/* fenced: the worker reclaims it */
+	bool lock_recovering;		/* mounted at start, locks not all resent */
+	bool cut;			/* cut off for that: refused until fenced */
 };
 
 /* a reclaimed mount, refused if it ever greets again */
@@ -64,6 +72,7 @@ struct scoutfs_server {
 	struct list_head clients;
 	struct list_head fenced;
 	bool stopping;
+	bool lock_recovery;		/* the lock service waits for lock_recovering */
 	struct delayed_work recovery_work;
 };
 
@@ -100,6 +109,33 @@ static void kick_recovery(struct scoutfs_server *server)
 {
 	if (!server->stopping)
 		mod_delayed_work(system_unbound_wq, &server->recovery_work, 0);
+}
+
+/*
+ * After a mount recorded at start finished lock recovery or went: once
+ * none is left, the lock service grants.
+ */
+static void check_lock_recovery(struct scoutfs_server *server)
+{
+	struct server_client *sc;
+	bool done = false;
+
+	mutex_lock(&server->mutex);
+	if (server->lock_recovery) {
+		done = true;
+		list_for_each_entry(sc, &server->clients, entry) {
+			if (sc->lock_recovering)
+				done = false;
+		}
+		if (done)
+			server->lock_recovery = false;
+	}
+	mutex_unlock(&server->mutex);
+
+	if (done) {
+		scoutfs_lock_server_end_recovery(server->locks);
+		server_info(server, "lock recovery done: granting locks");
+	}
 }
 
 /*
@@ -158,7 +194,7 @@ static int server_greeting(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
 	}
 	sc = find_client(server, rid);
 	/* a mount that was fenced must stay away; one that wasn't yet is back */
-	if (was_fenced(server, rid) || (sc && sc->reclaiming) ||
+	if (was_fenced(server, rid) || (sc && (sc->reclaiming || sc->cut)) ||
 	    scoutfs_fence_cancel(server->args.fences, rid) == -ESTALE) {
 		mutex_unlock(&server->mutex);
 		server_warn(server, "refusing rid %016llx at %pISpc: it was fenced",
@@ -253,6 +289,7 @@ static int server_farewell(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
 		kfree(sc);
 	}
 	mutex_unlock(&server->mutex);
+	check_lock_recovery(server);
 
 	server_info(server, "client rid %016llx said farewell", rid);
 	return scoutfs_net_response(conn, cmd, id, SCOUTFS_NET_ERR_NONE, NULL, 0);
@@ -273,6 +310,31 @@ static u64 conn_rid(struct scoutfs_server *server, struct scoutfs_net_conn *conn
 		server_warn(server, "request from %pISpc, which hasn't greeted",
 			    scoutfs_net_peer(conn));
 	return rid;
+}
+
+/* the mount resent every lock it holds on this connection */
+static int server_lock_recovered(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
+				 void *data, u32 data_len)
+{
+	struct scoutfs_server *server = scoutfs_net_info(conn);
+	struct server_client *sc;
+	bool was = false;
+
+	mutex_lock(&server->mutex);
+	sc = scoutfs_net_priv(conn);
+	if (sc) {
+		was = sc->lock_recovering;
+		sc->lock_recovering = false;
+	}
+	mutex_unlock(&server->mutex);
+	if (!sc) {
+		server_warn(server, "request from %pISpc, which hasn't greeted",
+			    scoutfs_net_peer(conn));
+		return -EINVAL;
+	}
+	if (was)
+		check_lock_recovery(server);
+	return scoutfs_net_response(conn, cmd, id, SCOUTFS_NET_ERR_NONE, NULL, 0);
 }
 
 static int server_alloc_inodes(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
@@ -436,12 +498,14 @@ static int reclaim(struct scoutfs_server *server, u64 rid)
 	scoutfs_fence_remove(server->args.fences, rid);
 	server_info(server, "reclaimed fenced rid %016llx: its log tree is merged and its blocks are free",
 		    rid);
+	check_lock_recovery(server);
 	return 0;
 }
 
 enum recovery_action {
 	RECOVERY_NONE = 0,
 	RECOVERY_REQUEST,
+	RECOVERY_CUT,
 	RECOVERY_RECLAIM,
 	RECOVERY_RETRY,
 };
@@ -449,7 +513,9 @@ enum recovery_action {
 /*
  * Clients without a connection: past their deadline they get a fence
  * request, once fenced they are reclaimed, a failed fence is asked for
- * again after another timeout.  One action at a time without the mutex
+ * again after another timeout.  So do clients that greeted a new server
+ * but didn't finish lock recovery by their deadline, after their
+ * connection is cut.  One action at a time without the mutex
  * (they sleep, and greetings must get through meanwhile), then look
  * again.  The worker runs again when a deadline passes, while requests
  * are pending (polling: the agent answers through sysfs), and whenever
@@ -483,9 +549,23 @@ static void recovery_worker(struct work_struct *work)
 			return;
 		}
 		list_for_each_entry(sc, &server->clients, entry) {
-			if (sc->conn || sc->reclaiming)
+			if (sc->reclaiming || (sc->conn && !sc->lock_recovering))
 				continue;
-			if (!sc->fencing) {
+			if (sc->conn) {
+				if (time_before(now, sc->deadline)) {
+					if (!delay || sc->deadline - now < delay)
+						delay = sc->deadline - now;
+					continue;
+				}
+				/* under the mutex: conn_down can't free it yet */
+				scoutfs_net_set_priv(sc->conn, NULL);
+				scoutfs_net_shutdown(sc->conn);
+				sc->conn = NULL;
+				sc->cut = true;
+				sc->fencing = true;
+				sc->reason = SCOUTFS_FENCE_CLIENT_RECOVERY;
+				action = RECOVERY_CUT;
+			} else if (!sc->fencing) {
 				if (time_before(now, sc->deadline)) {
 					if (!delay || sc->deadline - now < delay)
 						delay = sc->deadline - now;
@@ -505,6 +585,7 @@ static void recovery_worker(struct work_struct *work)
 					action = RECOVERY_RECLAIM;
 				} else {
 					sc->fencing = false;
+					sc->cut = false;
 					sc->deadline = now + msecs_to_jiffies(timeout_ms);
 					action = RECOVERY_RETRY;
 				}
@@ -518,9 +599,13 @@ static void recovery_worker(struct work_struct *work)
 
 		if (action == RECOVERY_NONE)
 			break;
-		if (action == RECOVERY_REQUEST) {
+		if (action == RECOVERY_CUT)
+			server_info(server, "client rid %016llx didn't resend its locks within %u ms: cut off",
+				    rid, timeout_ms);
+		if (action == RECOVERY_REQUEST)
 			server_info(server, "client rid %016llx didn't greet within %u ms",
 				    rid, timeout_ms);
+		if (action == RECOVERY_REQUEST || action == RECOVERY_CUT) {
 			ret = scoutfs_fence_request(fences, rid, &addr, reason);
 			if (ret)
 				server_warn(server, "requesting a fence of rid %016llx failed (%d)",
@@ -564,6 +649,7 @@ static int add_mounted(void *arg, const struct scoutfs_mounted_client *mc)
 	sc->quorum_slot = SCOUTFS_NET_GREETING_NO_SLOT;
 	sc->deadline = jiffies + msecs_to_jiffies(server->args.recovery_timeout_ms);
 	sc->reason = SCOUTFS_FENCE_CLIENT_RECOVERY;
+	sc->lock_recovering = true;
 	/* the quorum fenced it already: an earlier leader's own mount */
 	sc->fencing = scoutfs_fence_state(server->args.fences, sc->rid) >= 0;
 	list_add_tail(&sc->entry, &server->clients);
@@ -639,6 +725,7 @@ static const struct scoutfs_net_ops server_ops = {
 		[SCOUTFS_NET_CMD_GET_ROOTS] = server_get_roots,
 		[SCOUTFS_NET_CMD_LOCK] = server_lock,
 		[SCOUTFS_NET_CMD_FAREWELL] = server_farewell,
+		[SCOUTFS_NET_CMD_LOCK_RECOVERED] = server_lock_recovered,
 	},
 	.notify_down = server_conn_down,
 };
@@ -675,7 +762,9 @@ int scoutfs_server_start(struct scoutfs_server **server_ret,
 		return ret;
 	}
 	INIT_WORK(&server->merge_work, server_merge_worker);
-	server->locks = scoutfs_lock_server_create(&lock_server_ops, server, args->fsid);
+	/* no grants until the mounts recorded below have resent their locks */
+	server->lock_recovery = true;
+	server->locks = scoutfs_lock_server_create(&lock_server_ops, server, args->fsid, true);
 	if (!server->locks) {
 		scoutfs_server_state_destroy(server->ss);
 		kfree(server);
@@ -703,11 +792,12 @@ int scoutfs_server_start(struct scoutfs_server **server_ret,
 	queue_work(system_unbound_wq, &server->merge_work);
 	mutex_lock(&server->mutex);
 	if (!list_empty(&server->clients)) {
-		server_info(server, "recovering: mounts recorded as mounted have %u ms to greet",
+		server_info(server, "recovering: mounts recorded as mounted have %u ms to greet and resend their locks; no locks are granted until then",
 			    args->recovery_timeout_ms);
 		kick_recovery(server);
 	}
 	mutex_unlock(&server->mutex);
+	check_lock_recovery(server);
 	*server_ret = server;
 	return 0;
 

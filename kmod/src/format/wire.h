@@ -20,9 +20,9 @@
  * versions; a peer speaking a version outside the receiver's range is
  * refused.
  */
-#define SCOUTFS_NET_VERSION		1
-#define SCOUTFS_NET_VERSION_MIN		1
-#define SCOUTFS_NET_VERSION_MAX		1
+#define SCOUTFS_NET_VERSION		2
+#define SCOUTFS_NET_VERSION_MIN		2
+#define SCOUTFS_NET_VERSION_MAX		2
 
 /* the largest payload: big enough for any message, small enough to buffer */
 #define SCOUTFS_NET_MAX_DATA_LEN	(64 * 1024)
@@ -35,7 +35,8 @@
 #define SCOUTFS_NET_CMD_LOCK		5	/* lock requests, grants, invalidations */
 #define SCOUTFS_NET_CMD_FAREWELL	6	/* a clean unmount */
 #define SCOUTFS_NET_CMD_GET_ROOTS	7	/* the trees readers merge */
-#define SCOUTFS_NET_CMD_NR		8	/* commands are 1..NR-1 */
+#define SCOUTFS_NET_CMD_LOCK_RECOVERED	8	/* every held lock was resent */
+#define SCOUTFS_NET_CMD_NR		9	/* commands are 1..NR-1 */
 
 /* the message answers the request with the same id */
 #define SCOUTFS_NET_FLAG_RESPONSE	0x01
@@ -187,6 +188,10 @@ struct scoutfs_net_roots {
  *
  * A mount that greets a new server resends its locks with
  * SCOUTFS_NET_LOCK_RECOVER: the server records them without conflict.
+ * Then it sends LOCK_RECOVERED (no payload either way) on the same
+ * connection.  A new server grants nothing until every mount recorded
+ * as mounted when it started has sent LOCK_RECOVERED or was fenced, so
+ * no grant can conflict with a lock it hasn't heard of yet.
  */
 #define SCOUTFS_LOCK_NULL		0
 #define SCOUTFS_LOCK_READ		1

@@ -9,11 +9,22 @@
  *
  * Every operation that changes the namespace runs in one transaction
  * hold, so its items (entries, inodes, orphans) commit together.
+ *
+ * Dentries and other mounts: a dentry remembers (d_time) the refresh
+ * generation of its parent's lock grant under which its name was last
+ * looked up or changed here.  Another mount can only change the
+ * directory after this mount gave the lock up, and using it again
+ * needs a new grant with a new generation, so a dentry whose
+ * generation is still the lock's current one is right.  Otherwise it is
+ * looked up again under the lock.  Creating a name checks under the
+ * WRITE lock that no other mount created it meanwhile (-ESTALE: the
+ * VFS looks the path up again).
  */
 #include <linux/fs.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
 
+#include "cluster/lock.h"
 #include "format/key.h"
 #include "items/item.h"
 #include "items/trans.h"
@@ -82,13 +93,34 @@ static int find_entry(struct scoutfs_mount *mnt, struct inode *dir, const struct
 	return ret;
 }
 
+/* the generation of dir's lock held in ol, for dentries of its names */
+static unsigned long dir_gen(const struct scoutfs_op_locks *ol, struct inode *dir)
+{
+	return scoutfs_op_lock_inode(ol, dir->i_ino)->refresh_gen;
+}
+
+/* name must not exist in dir, under its WRITE lock */
+static int check_absent(struct scoutfs_mount *mnt, struct inode *dir, const struct qstr *name,
+			const struct scoutfs_op_locks *ol)
+{
+	struct entry ent;
+	int ret;
+
+	ret = find_entry(mnt, dir, name, &ent, ol);
+	if (ret == 0)
+		return -ESTALE;	/* another mount's: our dentry was negative */
+	return ret == -ENOENT ? 0 : ret;
+}
+
 static struct dentry *scoutfs_lookup(struct inode *dir, struct dentry *dentry,
 				     unsigned int flags)
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(dir->i_sb);
 	struct inode *inode = NULL;
 	struct scoutfs_op_locks ol;
+	struct dentry *alias;
 	struct entry ent;
+	unsigned long gen;
 	int ret;
 
 	scoutfs_op_locks_init(&ol);
@@ -97,6 +129,7 @@ static struct dentry *scoutfs_lookup(struct inode *dir, struct dentry *dentry,
 	if (ret)
 		return ERR_PTR(ret);
 	ret = find_entry(mnt, dir, &dentry->d_name, &ent, &ol);
+	gen = dir_gen(&ol, dir);
 	/* the inode's own lock is taken by iget, in order, without the dir's */
 	scoutfs_op_locks_drop(&ol);
 	if (ret == 0) {
@@ -107,8 +140,75 @@ static struct dentry *scoutfs_lookup(struct inode *dir, struct dentry *dentry,
 	} else if (ret != -ENOENT) {
 		return ERR_PTR(ret);
 	}
-	return d_splice_alias(inode, dentry);
+	dentry->d_time = gen;
+	alias = d_splice_alias(inode, dentry);
+	if (!IS_ERR_OR_NULL(alias))
+		alias->d_time = gen;
+	return alias;
 }
+
+/*
+ * Whether dentry's name still means what it did (see the top).  In an
+ * RCU walk only the lock's cached generation can say yes.  Otherwise the
+ * name is looked up again under the parent's READ lock: the same inode,
+ * or still none, is valid from this grant on.
+ */
+static int scoutfs_d_revalidate(struct dentry *dentry, unsigned int flags)
+{
+	struct inode *inode = d_inode_rcu(dentry);
+	struct scoutfs_op_locks ol;
+	struct scoutfs_mount *mnt;
+	struct dentry *parent;
+	struct inode *dir;
+	struct entry ent;
+	u64 gen;
+	int ret;
+
+	if (IS_ROOT(dentry))
+		return 1;
+	if (flags & LOOKUP_RCU) {
+		parent = READ_ONCE(dentry->d_parent);
+		dir = d_inode_rcu(parent);
+		if (!dir)
+			return -ECHILD;
+		if (!(flags & LOOKUP_REVAL) &&
+		    scoutfs_op_lock_inode_cached(dir->i_sb, dir->i_ino, SCOUTFS_LOCK_READ, &gen) &&
+		    gen == READ_ONCE(dentry->d_time))
+			return 1;
+		return -ECHILD;
+	}
+
+	parent = dget_parent(dentry);
+	dir = d_inode(parent);
+	mnt = SCOUTFS_MNT(dir->i_sb);
+	if (!(flags & LOOKUP_REVAL) &&
+	    scoutfs_op_lock_inode_cached(dir->i_sb, dir->i_ino, SCOUTFS_LOCK_READ, &gen) &&
+	    gen == READ_ONCE(dentry->d_time)) {
+		ret = 1;
+		goto out;
+	}
+
+	scoutfs_op_locks_init(&ol);
+	scoutfs_op_locks_add_inode(&ol, dir->i_ino, SCOUTFS_LOCK_READ);
+	ret = scoutfs_op_locks_take(dir->i_sb, &ol);
+	if (ret)
+		goto out;
+	ret = find_entry(mnt, dir, &dentry->d_name, &ent, &ol);
+	if (ret == 0)
+		ret = inode && ent.ino == inode->i_ino;
+	else if (ret == -ENOENT)
+		ret = !inode;
+	if (ret == 1)
+		WRITE_ONCE(dentry->d_time, dir_gen(&ol, dir));
+	scoutfs_op_locks_drop(&ol);
+out:
+	dput(parent);
+	return ret;
+}
+
+const struct dentry_operations scoutfs_dentry_ops = {
+	.d_revalidate = scoutfs_d_revalidate,
+};
 
 static int scoutfs_readdir(struct file *file, struct dir_context *ctx)
 {
@@ -293,6 +393,9 @@ static int make_node(KC_VFS_IDMAP *idmap, struct inode *dir, struct dentry *dent
 	      scoutfs_inode_op_refresh(NULL, dir, &ol);
 	if (ret)
 		return ret;
+	ret = check_absent(mnt, dir, &dentry->d_name, &ol);
+	if (ret)
+		goto out;
 	inode = scoutfs_new_inode(idmap, dir, mode, rdev, ino, &ol);
 	if (IS_ERR(inode)) {
 		ret = PTR_ERR(inode);
@@ -320,6 +423,7 @@ static int make_node(KC_VFS_IDMAP *idmap, struct inode *dir, struct dentry *dent
 		iput(inode);
 		return ret;
 	}
+	dentry->d_time = dir_gen(&ol, dir);
 	d_instantiate_new(dentry, inode);
 out:
 	scoutfs_inode_op_end(dir, &ol);
@@ -367,7 +471,8 @@ static int scoutfs_link(struct dentry *old_dentry, struct inode *dir, struct den
 	ret = scoutfs_inode_op_begin(inode, dir, &ol);
 	if (ret)
 		return ret;
-	ret = add_entry(mnt, dir, &dentry->d_name, inode, &ol);
+	ret = check_absent(mnt, dir, &dentry->d_name, &ol) ?:
+	      add_entry(mnt, dir, &dentry->d_name, inode, &ol);
 	if (ret == 0 && inode->i_nlink == 0) {
 		/* linking an O_TMPFILE inode: no longer an orphan */
 		scoutfs_key_set(&key, SCOUTFS_ORPHAN_ZONE, inode->i_ino, SCOUTFS_ORPHAN_TYPE,
@@ -381,6 +486,7 @@ static int scoutfs_link(struct dentry *old_dentry, struct inode *dir, struct den
 	}
 	if (ret == 0) {
 		ihold(inode);
+		dentry->d_time = dir_gen(&ol, dir);
 		d_instantiate(dentry, inode);
 	}
 	scoutfs_inode_op_end(dir, &ol);
@@ -412,6 +518,9 @@ static int remove_entry(struct inode *dir, struct dentry *dentry, bool is_dir)
 			drop_nlink(dir);
 		ret = drop_link(mnt, inode, &ol) ?: scoutfs_inode_write(dir, &ol);
 	}
+	/* the VFS makes it negative: right as of this grant */
+	if (ret == 0)
+		dentry->d_time = dir_gen(&ol, dir);
 out:
 	scoutfs_inode_op_end(dir, &ol);
 	return ret;
@@ -469,7 +578,11 @@ static int scoutfs_rename(KC_VFS_IDMAP *idmap, struct inode *old_dir,
 	if (ret)
 		goto out;
 
-	if (target) {
+	if (!target) {
+		ret = check_absent(mnt, new_dir, &new_dentry->d_name, &ol);
+		if (ret)
+			goto out;
+	} else {
 		ret = find_entry(mnt, new_dir, &new_dentry->d_name, &new_ent, &ol);
 		if (ret == 0 && new_ent.ino != target->i_ino)
 			ret = -ESTALE;
@@ -495,6 +608,11 @@ static int scoutfs_rename(KC_VFS_IDMAP *idmap, struct inode *old_dir,
 	ret = scoutfs_inode_write(inode, &ol) ?: scoutfs_inode_write(old_dir, &ol);
 	if (ret == 0 && new_dir != old_dir)
 		ret = scoutfs_inode_write(new_dir, &ol);
+	/* the VFS moves old_dentry to the new name, and drops new_dentry */
+	if (ret == 0) {
+		old_dentry->d_time = dir_gen(&ol, new_dir);
+		new_dentry->d_time = dir_gen(&ol, old_dir);
+	}
 out:
 	scoutfs_inode_op_end(old_dir, &ol);
 	return ret;

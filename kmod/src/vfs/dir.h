@@ -6,5 +6,7 @@
 
 extern const struct inode_operations scoutfs_dir_iops;
 extern const struct file_operations scoutfs_dir_fops;
+/* every dentry's: names are checked against other mounts' changes */
+extern const struct dentry_operations scoutfs_dentry_ops;
 
 #endif

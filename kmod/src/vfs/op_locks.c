@@ -35,16 +35,32 @@ static void add(struct scoutfs_op_locks *ol, const struct scoutfs_key *start,
 	ol->nr++;
 }
 
-void scoutfs_op_locks_add_inode(struct scoutfs_op_locks *ol, u64 ino, u8 mode)
+static void inode_range(u64 ino, struct scoutfs_key *start, struct scoutfs_key *end)
 {
 	u64 first = ino & ~((1ULL << INODE_GROUP_SHIFT) - 1);
 	u64 last = first + (1ULL << INODE_GROUP_SHIFT) - 1;
+
+	scoutfs_key_set(start, SCOUTFS_FS_ZONE, first, 0, 0, 0, 0);
+	scoutfs_key_set(end, SCOUTFS_FS_ZONE, last, U8_MAX, U64_MAX, U64_MAX, U8_MAX);
+}
+
+void scoutfs_op_locks_add_inode(struct scoutfs_op_locks *ol, u64 ino, u8 mode)
+{
 	struct scoutfs_key start;
 	struct scoutfs_key end;
 
-	scoutfs_key_set(&start, SCOUTFS_FS_ZONE, first, 0, 0, 0, 0);
-	scoutfs_key_set(&end, SCOUTFS_FS_ZONE, last, U8_MAX, U64_MAX, U64_MAX, U8_MAX);
+	inode_range(ino, &start, &end);
 	add(ol, &start, &end, mode);
+}
+
+bool scoutfs_op_lock_inode_cached(struct super_block *sb, u64 ino, u8 mode, u64 *refresh_gen)
+{
+	struct scoutfs_lock_client *lc = scoutfs_cluster_locks(SCOUTFS_MNT(sb)->cluster);
+	struct scoutfs_key start;
+	struct scoutfs_key end;
+
+	inode_range(ino, &start, &end);
+	return scoutfs_lock_cached(lc, mode, &start, refresh_gen);
 }
 
 void scoutfs_op_locks_add_zone(struct scoutfs_op_locks *ol, u8 zone, u8 mode)
@@ -61,6 +77,7 @@ int scoutfs_op_locks_take(struct super_block *sb, struct scoutfs_op_locks *ol)
 {
 	struct scoutfs_lock_client *lc = scoutfs_cluster_locks(SCOUTFS_MNT(sb)->cluster);
 	unsigned int i, j;
+	u64 write_seq = 0;
 	int ret = 0;
 
 	/* key order: a few entries, insertion sort */
@@ -81,6 +98,13 @@ int scoutfs_op_locks_take(struct super_block *sb, struct scoutfs_op_locks *ol)
 			}
 			return ret;
 		}
+	}
+	/* held: their grants can't change until dropped (see op_locks.h) */
+	for (i = 0; i < ol->nr; i++)
+		write_seq = max(write_seq, ol->lock[i]->il.write_seq);
+	for (i = 0; i < ol->nr; i++) {
+		ol->il[i] = ol->lock[i]->il;
+		ol->il[i].write_seq = write_seq;
 	}
 	return 0;
 }
@@ -105,7 +129,7 @@ const struct scoutfs_item_lock *scoutfs_op_lock_for(const struct scoutfs_op_lock
 	for (i = 0; i < ol->nr; i++) {
 		if (ol->lock[i] && scoutfs_key_compare(key, &ol->start[i]) >= 0 &&
 		    scoutfs_key_compare(key, &ol->end[i]) <= 0)
-			return &ol->lock[i]->il;
+			return &ol->il[i];
 	}
 	return NULL;
 }

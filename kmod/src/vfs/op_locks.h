@@ -6,9 +6,9 @@
 
 #include "format/format.h"
 #include "format/wire.h"
+#include "items/item.h"
 
 struct scoutfs_lock;
-struct scoutfs_item_lock;
 
 /*
  * The cluster locks one VFS operation holds, and the ranges they cover.
@@ -21,6 +21,12 @@ struct scoutfs_item_lock;
  *
  * An operation lists what it needs and takes everything at once, in key
  * order, so that operations can't deadlock on each other's locks.
+ *
+ * Everything an operation writes carries a version above what was
+ * written under earlier grants of any of its locks: an index item
+ * another mount wrote for an inode is replaced (or deleted) by a newer
+ * version once this mount holds the inode's lock, although the index
+ * zone's WRITE_ONLY lock was granted to both long before.
  */
 #define SCOUTFS_OP_LOCKS_MAX	8
 
@@ -30,6 +36,7 @@ struct scoutfs_op_locks {
 	struct scoutfs_key end[SCOUTFS_OP_LOCKS_MAX];
 	u8 mode[SCOUTFS_OP_LOCKS_MAX];
 	struct scoutfs_lock *lock[SCOUTFS_OP_LOCKS_MAX];
+	struct scoutfs_item_lock il[SCOUTFS_OP_LOCKS_MAX];	/* for item calls */
 };
 
 static inline void scoutfs_op_locks_init(struct scoutfs_op_locks *ol)
@@ -50,5 +57,10 @@ const struct scoutfs_item_lock *scoutfs_op_lock_for(const struct scoutfs_op_lock
 						    const struct scoutfs_key *key);
 /* the held lock of ino's group */
 struct scoutfs_lock *scoutfs_op_lock_inode(const struct scoutfs_op_locks *ol, u64 ino);
+/*
+ * Without blocking: whether ino's group lock is cached in a mode that
+ * covers mode, and the refresh_gen of its grant.
+ */
+bool scoutfs_op_lock_inode_cached(struct super_block *sb, u64 ino, u8 mode, u64 *refresh_gen);
 
 #endif

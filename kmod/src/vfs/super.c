@@ -34,6 +34,7 @@
 #include "storage/data_alloc.h"
 #include "storage/superblock.h"
 #include "vfs/data.h"
+#include "vfs/dir.h"
 #include "vfs/inode.h"
 #include "vfs/mount.h"
 #include "vfs/options.h"
@@ -382,6 +383,7 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	}
 	sb->s_magic = SCOUTFS_BLOCK_MAGIC_SUPER;
 	sb->s_op = &scoutfs_super_ops;
+	sb->s_d_op = &scoutfs_dentry_ops;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_time_gran = 1;
 	sb->s_max_links = SCOUTFS_LINK_MAX;
@@ -430,6 +432,54 @@ static int scoutfs_fc_parse_param(struct fs_context *fc,
 	return scoutfs_options_parse_param(fc, &ctx->opts, param);
 }
 
+static struct file_system_type scoutfs_fs_type;
+
+/* a mount on this node of the devices we were asked to mount */
+struct mounted_here {
+	dev_t data;
+	dev_t meta;
+	bool found;
+	int slot;
+};
+
+static void find_mounted_here(struct super_block *sb, void *arg)
+{
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(sb);
+	struct mounted_here *mh = arg;
+
+	if (mnt && (sb->s_bdev->bd_dev == mh->data ||
+		    (mnt->meta_bdev.bdev && mnt->meta_bdev.bdev->bd_dev == mh->meta))) {
+		mh->found = true;
+		mh->slot = mnt->opts.quorum_slot_nr;
+	}
+}
+
+/*
+ * A node is one member of a filesystem's cluster: a second mount of the
+ * same devices would otherwise share the first one's super block
+ * whatever its options said (or, through another device node, find
+ * the metadata device in use).  Refuse it, saying so.
+ */
+static int check_mounted_here(struct fs_context *fc, const struct scoutfs_mount_options *opts)
+{
+	struct mounted_here mh = { .found = false };
+
+	if (lookup_bdev(fc->source, &mh.data) || lookup_bdev(opts->metadev_path, &mh.meta))
+		return 0;	/* fill_super says why */
+	iterate_supers_type(&scoutfs_fs_type, find_mounted_here, &mh);
+	if (!mh.found)
+		return 0;
+	if (mh.slot >= 0 && mh.slot == opts->quorum_slot_nr)
+		errorfc(fc, "quorum_slot_nr=%d of this filesystem is already mounted on this node",
+			mh.slot);
+	else if (mh.slot >= 0)
+		errorfc(fc, "this filesystem is already mounted on this node, in quorum_slot_nr=%d; a node mounts it once",
+			mh.slot);
+	else
+		errorfc(fc, "this filesystem is already mounted on this node, without a quorum slot; a node mounts it once");
+	return -EBUSY;
+}
+
 static int scoutfs_fc_get_tree(struct fs_context *fc)
 {
 	struct scoutfs_fs_context *ctx = fc->fs_private;
@@ -441,6 +491,9 @@ static int scoutfs_fc_get_tree(struct fs_context *fc)
 
 	if (!fc->source)
 		return invalfc(fc, "no data device was given to mount");
+	ret = check_mounted_here(fc, &ctx->opts);
+	if (ret)
+		return ret;
 
 	return get_tree_bdev(fc, scoutfs_fill_super);
 }

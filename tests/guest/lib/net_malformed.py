@@ -14,7 +14,8 @@ import sys
 import time
 
 MAGIC = 0x5C0F7E17
-VERSION = 1
+VERSION = 2
+PORT = 0  # the server's, set by main()
 HDR = struct.Struct("<IIQQQIBBBB")  # crc magic fsid id seq data_len version cmd flags error
 GREETING = struct.Struct("<QQQBBB5x")  # fsid rid flags version_min version_max quorum_slot
 GREETING_RESP = struct.Struct("<QQQB7x")  # server_term server_rid flags version
@@ -191,7 +192,16 @@ def case_wrong_fsid_after_greeting(sock, fsid):
     sock.sendall(message(fsid, CMD_GREETING, greeting(fsid, rid), msg_id=1))
     expect_response(sock, CMD_GREETING, 1, ERR_NONE)
     sock.sendall(message(fsid ^ 1, CMD_ALLOC_INODES, msg_id=2, seq=2))
-    return closed_by_server(sock)
+    if not closed_by_server(sock):
+        return False
+    # it is recorded as mounted: come back and leave cleanly, or the next
+    # server would wait for it to resend its locks (or be fenced)
+    with socket.create_connection(("127.0.0.1", PORT), timeout=10.0) as again:
+        again.sendall(message(fsid, CMD_GREETING, greeting(fsid, rid), msg_id=1))
+        expect_response(again, CMD_GREETING, 1, ERR_NONE)
+        again.sendall(message(fsid, CMD_FAREWELL, msg_id=2, seq=2))
+        expect_response(again, CMD_FAREWELL, 2, ERR_NONE)
+    return True
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
@@ -200,7 +210,9 @@ CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case
 def main():
     if len(sys.argv) != 4 or sys.argv[3] not in CASES:
         sys.exit("usage: net_malformed.py PORT FSID CASE (%s)" % " ".join(sorted(CASES)))
+    global PORT
     port, fsid, case = int(sys.argv[1]), int(sys.argv[2], 16), sys.argv[3]
+    PORT = port
     sock = socket.create_connection(("127.0.0.1", port), timeout=10.0)
     print("port %d" % sock.getsockname()[1])
     sys.stdout.flush()
