@@ -18,9 +18,11 @@
 #include "items/item.h"
 #include "items/trans.h"
 #include "vfs/op_locks.h"
+#include "vfs/acl.h"
 #include "vfs/dir.h"
 #include "vfs/inode.h"
 #include "vfs/mount.h"
+#include "vfs/xattr.h"
 
 static struct kmem_cache *scoutfs_inode_cachep;
 
@@ -161,6 +163,8 @@ int scoutfs_inode_refresh(struct inode *inode, struct scoutfs_lock *lock)
 {
 	if (SCOUTFS_I(inode)->refresh_gen == lock->refresh_gen)
 		return 0;
+	/* another mount may have changed them too */
+	forget_all_cached_acls(inode);
 	return read_inode(inode, lock);
 }
 
@@ -517,6 +521,8 @@ int scoutfs_setattr(KC_VFS_IDMAP *idmap, struct dentry *dentry, struct iattr *at
 	setattr_copy(idmap, inode, attr);
 	ret = scoutfs_inode_write(inode, &ol);
 	scoutfs_inode_op_end(inode, &ol);
+	if (ret == 0)
+		ret = scoutfs_acl_chmod(idmap, dentry, attr);
 	return ret;
 }
 
@@ -595,17 +601,24 @@ const struct inode_operations scoutfs_symlink_iops = {
 	.get_link = scoutfs_get_link,
 	.setattr = scoutfs_setattr,
 	.getattr = scoutfs_getattr,
+	.listxattr = scoutfs_listxattr,
 };
 
 const struct inode_operations scoutfs_special_iops = {
 	.setattr = scoutfs_setattr,
 	.getattr = scoutfs_getattr,
+	.listxattr = scoutfs_listxattr,
+	.KC_IOP_GET_INODE_ACL = scoutfs_get_acl,
+	.set_acl = scoutfs_set_acl,
 };
 
 /* regular files until file data arrives: attributes, no contents */
 static const struct inode_operations scoutfs_file_iops = {
 	.setattr = scoutfs_setattr,
 	.getattr = scoutfs_getattr,
+	.listxattr = scoutfs_listxattr,
+	.KC_IOP_GET_INODE_ACL = scoutfs_get_acl,
+	.set_acl = scoutfs_set_acl,
 };
 
 static const struct file_operations scoutfs_file_fops = {
