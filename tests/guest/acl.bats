@@ -197,7 +197,7 @@ acl_dump() {
 	mount -t tmpfs -o mode=755 none $REF
 	acl_work $REF
 	ref=$(acl_dump $REF)
-	[[ $ref == *"# file: ./d/sub/deeper"* && $ref == *"default:user:1000:rwx"* ]]
+	[[ $ref == *"# file: "*"d/sub/deeper"* && $ref == *"default:user:1000:rwx"* ]]
 	mkdir $MNT/inherit
 	acl_work $MNT/inherit
 	run acl_dump $MNT/inherit

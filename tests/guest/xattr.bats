@@ -372,6 +372,36 @@ for i in range(300):
 	rm $MNT/collide
 }
 
+@test "readers see a whole value while it changes between 17 parts and 2" {
+	touch $MNT/race
+	run python3 -c "
+import os, sys
+path, name = '$MNT/race', 'user.race'
+a = bytes(i % 251 for i in range(65536))
+b = bytes(i % 13 for i in range(5000))
+os.setxattr(path, name, a)
+readers = []
+for r in range(2):
+    pid = os.fork()
+    if pid == 0:
+        for i in range(2000):
+            v = os.getxattr(path, name)
+            if v != a and v != b:
+                print('reader saw %d mixed bytes' % len(v))
+                os._exit(1)
+            os.listxattr(path)
+        os._exit(0)
+    readers.append(pid)
+for i in range(400):
+    os.setxattr(path, name, b if i % 2 == 0 else a)
+bad = sum(os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) != 0 for p in readers)
+sys.exit(1 if bad else 0)
+"
+	echo "$output"
+	assert_success
+	rm $MNT/race
+}
+
 @test "a read-only mount reads xattrs and refuses changes with EROFS" {
 	touch $MNT/ro
 	xa $MNT/ro set user.r v

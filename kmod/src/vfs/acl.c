@@ -39,20 +39,23 @@ static struct posix_acl *read_acl(struct inode *inode, int type,
 	void *buf;
 	int ret;
 
-	ret = scoutfs_xattr_get_locked(inode, acl_name(type), NULL, 0, ol);
-	if (ret == -ENODATA)
-		return NULL;
-	if (ret < 0)
-		return ERR_PTR(ret);
-	buf = kvmalloc(ret, GFP_NOFS);
-	if (!buf)
-		return ERR_PTR(-ENOMEM);
-	ret = scoutfs_xattr_get_locked(inode, acl_name(type), buf, ret, ol);
-	if (ret >= 0)
-		acl = posix_acl_from_xattr(&init_user_ns, buf, ret);
-	else
-		acl = ERR_PTR(ret);
-	kvfree(buf);
+	do {
+		ret = scoutfs_xattr_get_locked(inode, acl_name(type), NULL, 0, ol);
+		if (ret == -ENODATA)
+			return NULL;
+		if (ret < 0)
+			return ERR_PTR(ret);
+		buf = kvmalloc(ret, GFP_NOFS);
+		if (!buf)
+			return ERR_PTR(-ENOMEM);
+		ret = scoutfs_xattr_get_locked(inode, acl_name(type), buf, ret, ol);
+		if (ret >= 0)
+			acl = posix_acl_from_xattr(&init_user_ns, buf, ret);
+		else
+			acl = ret == -ENODATA ? NULL : ERR_PTR(ret);
+		kvfree(buf);
+		/* grown by a change on this mount between the two reads: again */
+	} while (acl == ERR_PTR(-ERANGE));
 	return acl;
 }
 

@@ -30,6 +30,7 @@ static void init_once(void *arg)
 {
 	struct scoutfs_inode_info *si = arg;
 
+	init_rwsem(&si->xattr_rwsem);
 	inode_init_once(&si->vfs_inode);
 }
 

@@ -3,6 +3,7 @@
 #define _SCOUTFS_VFS_INODE_H_
 
 #include <linux/fs.h>
+#include <linux/rwsem.h>
 
 #include "kcompat.h"
 
@@ -18,6 +19,7 @@ struct scoutfs_inode_info {
 	u64 flags;
 	struct timespec64 crtime;
 	u64 refresh_gen;	/* of the lock the fields were read under */
+	struct rw_semaphore xattr_rwsem;	/* an xattr's parts change together */
 	struct inode vfs_inode;
 };
 

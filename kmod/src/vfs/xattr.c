@@ -16,6 +16,12 @@
  * system.posix_acl_default here.  The scoutfs. prefix is reserved for
  * the archive tags of a later release and refused with EOPNOTSUPP
  * until then, as the VFS refuses namespaces that nobody handles.
+ *
+ * The cluster lock keeps other mounts out, but on this mount readers
+ * and writers of one inode share its lock, and readers don't hold
+ * i_rwsem (the security hooks read xattrs while holding it): the
+ * inode's xattr_rwsem, taken inside the cluster lock, keeps readers
+ * from seeing some parts of an xattr before and some after a change.
  */
 #include <linux/fs.h>
 #include <linux/module.h>
@@ -135,8 +141,8 @@ static int find_xattr(struct inode *inode, const char *name, unsigned int name_l
 	return 0;
 }
 
-int scoutfs_xattr_get_locked(struct inode *inode, const char *name, void *buf, size_t size,
-			     const struct scoutfs_op_locks *ol)
+static int get_locked(struct inode *inode, const char *name, void *buf, size_t size,
+		      const struct scoutfs_op_locks *ol)
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
 	unsigned int name_len = strlen(name);
@@ -220,8 +226,20 @@ static int write_parts(struct inode *inode, const struct found *f, struct scoutf
 	return ret;
 }
 
-int scoutfs_xattr_set_locked(struct inode *inode, const char *name, const void *value,
-			     size_t size, int flags, const struct scoutfs_op_locks *ol)
+int scoutfs_xattr_get_locked(struct inode *inode, const char *name, void *buf, size_t size,
+			     const struct scoutfs_op_locks *ol)
+{
+	struct scoutfs_inode_info *si = SCOUTFS_I(inode);
+	int ret;
+
+	down_read(&si->xattr_rwsem);
+	ret = get_locked(inode, name, buf, size, ol);
+	up_read(&si->xattr_rwsem);
+	return ret;
+}
+
+static int set_locked(struct inode *inode, const char *name, const void *value,
+		      size_t size, int flags, const struct scoutfs_op_locks *ol)
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
 	unsigned int name_len = strlen(name);
@@ -270,6 +288,18 @@ int scoutfs_xattr_set_locked(struct inode *inode, const char *name, const void *
 	}
 out:
 	kfree(xa);
+	return ret;
+}
+
+int scoutfs_xattr_set_locked(struct inode *inode, const char *name, const void *value,
+			     size_t size, int flags, const struct scoutfs_op_locks *ol)
+{
+	struct scoutfs_inode_info *si = SCOUTFS_I(inode);
+	int ret;
+
+	down_write(&si->xattr_rwsem);
+	ret = set_locked(inode, name, value, size, flags, ol);
+	up_write(&si->xattr_rwsem);
 	return ret;
 }
 
@@ -339,6 +369,7 @@ ssize_t scoutfs_listxattr(struct dentry *dentry, char *buf, size_t size)
 		goto out;
 
 	/* part 0 of every xattr, in hash order */
+	down_read(&SCOUTFS_I(inode)->xattr_rwsem);
 	xattr_key(&key, inode->i_ino, 0, 0, 0);
 	xattr_key(&last, inode->i_ino, U64_MAX, U64_MAX, U8_MAX);
 	for (;;) {
@@ -370,6 +401,7 @@ ssize_t scoutfs_listxattr(struct dentry *dentry, char *buf, size_t size)
 		if (!scoutfs_key_inc(&key))
 			break;
 	}
+	up_read(&SCOUTFS_I(inode)->xattr_rwsem);
 	scoutfs_op_locks_drop(&ol);
 out:
 	kfree(xa);
