@@ -88,24 +88,15 @@ teardown_file() {
 
 @test "XATTR_CREATE and XATTR_REPLACE" {
 	touch $MNT/flags
-	run xa $MNT/flags set user.a one replace
-	assert_failure
-	assert_output ENODATA
-	xa $MNT/flags set user.a one create
-	run xa $MNT/flags set user.a two create
-	assert_failure
-	assert_output EEXIST
-	run xa $MNT/flags get user.a
-	assert_output one
-	xa $MNT/flags set user.a three replace
-	run xa $MNT/flags get user.a
-	assert_output three
-	xa $MNT/flags set user.a four
-	run xa $MNT/flags get user.a
-	assert_output four
-	xa $MNT/flags remove user.a
-	run xa $MNT/flags set user.a five replace
-	assert_output ENODATA
+	run xa $MNT/flags batch "set user.a one replace" "set user.a one create" \
+		"set user.a two create" "get user.a" "set user.a three replace" "get user.a" \
+		"set user.a four" "get user.a" "remove user.a" "set user.a five replace"
+	assert_output "ENODATA
+EEXIST
+one
+three
+four
+ENODATA"
 }
 
 @test "getxattr sizing: 0 gives the length, too small is ERANGE" {
@@ -143,28 +134,22 @@ teardown_file() {
 @test "values of every size up to 64 KiB, across part boundaries; larger is E2BIG" {
 	touch $MNT/big
 	# part 0 holds the 8-byte header, the 10-byte name and 4078 value bytes
+	ops=()
+	want=()
 	for n in 1 4077 4078 4079 4096 8174 8175 12000 65535 65536; do
-		xa $MNT/big set user.value pat:$n
-		run xa $MNT/big expect user.value pat:$n
-		assert_success
-		run xa $MNT/big size user.value
-		assert_output "$n"
+		ops+=("set user.value pat:$n" "expect user.value pat:$n" "size user.value")
+		want+=("$n")
 	done
-	# shrinking drops the parts the value no longer needs
-	xa $MNT/big set user.value small
-	run xa $MNT/big get user.value
-	assert_output small
-	run xa $MNT/big set user.value pat:65537
-	assert_failure
-	assert_output E2BIG
-	run xa $MNT/big get user.value
-	assert_output small
-	xa $MNT/big set user.value pat:65536
-	xa $MNT/big set user.other pat:30000
-	run xa $MNT/big expect user.value pat:65536
-	assert_success
-	run xa $MNT/big expect user.other pat:30000
-	assert_success
+	run xa $MNT/big batch "${ops[@]}"
+	assert_output "$(printf '%s\n' "${want[@]}")"
+	# shrinking drops the parts the value no longer needs; too large changes nothing
+	run xa $MNT/big batch "set user.value small" "get user.value" \
+		"set user.value pat:65537" "get user.value" \
+		"set user.value pat:65536" "set user.other pat:30000" \
+		"expect user.value pat:65536" "expect user.other pat:30000"
+	assert_output "small
+E2BIG
+small"
 }
 
 @test "names of 255 bytes work; 256 is ERANGE, an empty suffix EINVAL" {
@@ -191,25 +176,25 @@ teardown_file() {
 @test "trusted. and security. for root; trusted. hidden from and refused to users" {
 	touch $MNT/ns
 	chmod 666 $MNT/ns
-	xa $MNT/ns set trusted.t tval
-	xa $MNT/ns set security.s sval
-	xa $MNT/ns set user.u uval
-	run xa $MNT/ns get trusted.t
-	assert_output tval
-	run xa $MNT/ns get security.s
-	assert_output sval
+	run xa $MNT/ns batch "set trusted.t tval" "set security.s sval" "set user.u uval" \
+		"get trusted.t" "get security.s"
+	assert_output "tval
+sval"
 	run xa $MNT/ns list
 	assert_equal "$(echo "$output" | sort | tr '\n' ' ')" "security.s trusted.t user.u "
 
 	run xa_user $MNT/ns list
 	assert_success
 	assert_equal "$(echo "$output" | sort | tr '\n' ' ')" "security.s user.u "
-	run xa_user $MNT/ns get trusted.t
-	assert_output ENODATA
-	run xa_user $MNT/ns set trusted.t x
-	assert_output EPERM
-	run xa_user $MNT/ns get security.s
-	assert_output sval
+	run xa_user $MNT/ns batch "get trusted.t" "set trusted.t x" "remove trusted.t" \
+		"get security.s" "set user.u by-user"
+	assert_output "ENODATA
+EPERM
+EPERM
+sval"
+	run xa $MNT/ns batch "get user.u" "get trusted.t"
+	assert_output "by-user
+tval"
 	# who may write security. is up to the kernel's security modules:
 	# the same as on tmpfs
 	mkdir -p /tmp/xattr-ref
@@ -220,41 +205,29 @@ teardown_file() {
 	umount /tmp/xattr-ref
 	run xa_user $MNT/ns set security.s x
 	assert_equal "$output $status" "$ref"
-	run xa_user $MNT/ns set user.u by-user
-	assert_success
-	run xa $MNT/ns get user.u
-	assert_output by-user
 }
 
 @test "the scoutfs. namespace is reserved: EOPNOTSUPP; so are unknown ones" {
 	touch $MNT/reserved
+	ops=()
+	want=()
 	for name in scoutfs.hide.srch.x scoutfs.x system.other bogus.x; do
-		run xa $MNT/reserved set "$name" v
-		assert_failure
-		assert_output EOPNOTSUPP
-		run xa $MNT/reserved get "$name"
-		assert_output EOPNOTSUPP
-		run xa $MNT/reserved remove "$name"
-		assert_output EOPNOTSUPP
+		ops+=("set $name v" "get $name" "remove $name")
+		want+=(EOPNOTSUPP EOPNOTSUPP EOPNOTSUPP)
 	done
-	run xa $MNT/reserved listsize
-	assert_output 0
+	run xa $MNT/reserved batch "${ops[@]}" listsize
+	assert_output "$(printf '%s\n' "${want[@]}" 0)"
 }
 
 @test "user. only on files and directories; trusted. on any inode" {
 	mknod $MNT/fifo p
 	ln -s target $MNT/sym
 	for p in $MNT/fifo $MNT/sym; do
-		run xa "$p" set user.x v
-		assert_failure
-		assert_output EPERM
-		run xa "$p" get user.x
-		assert_output ENODATA
-		xa "$p" set trusted.x v
-		run xa "$p" get trusted.x
-		assert_output v
-		run xa "$p" list
-		assert_output trusted.x
+		run xa "$p" batch "set user.x v" "get user.x" "set trusted.x v" "get trusted.x" list
+		assert_output "EPERM
+ENODATA
+v
+trusted.x"
 	done
 }
 
@@ -330,26 +303,20 @@ for i in range(300):
 @test "names with the same hash are told apart by the stored name" {
 	touch $MNT/collide
 	echo 12345 > $HASH_PARAM
+	ops=()
 	for i in $(seq 0 19); do
-		xa $MNT/collide set "user.c$i" pat:$((i * 1000))
+		ops+=("set user.c$i pat:$((i * 1000))")
 	done
 	# a replaced value, a grown one, removals among the colliding names
-	xa $MNT/collide set user.c5 short
-	xa $MNT/collide set user.c6 pat:65536
-	xa $MNT/collide remove user.c7
-	xa $MNT/collide remove user.c0
-	run xa $MNT/collide set user.c8 x create
-	assert_output EEXIST
-	run xa $MNT/collide get user.c7
-	assert_output ENODATA
-	run xa $MNT/collide get user.c5
-	assert_output short
+	ops+=("set user.c5 short" "set user.c6 pat:65536" "remove user.c7" "remove user.c0"
+	      "set user.c8 x create" "get user.c7" "get user.c5" "expect user.c6 pat:65536")
 	for i in 1 2 3 4 9 10 19; do
-		run xa $MNT/collide expect user.c$i pat:$((i * 1000))
-		assert_success
+		ops+=("expect user.c$i pat:$((i * 1000))")
 	done
-	run xa $MNT/collide expect user.c6 pat:65536
-	assert_success
+	run xa $MNT/collide batch "${ops[@]}"
+	assert_output "EEXIST
+ENODATA
+short"
 	run xa $MNT/collide list
 	assert_equal "${#lines[@]}" 18
 

@@ -13,6 +13,9 @@ exits 1.
   listsize                         listxattr with size 0: the needed length
   remove NAME
   many N PREFIX                    set N xattrs PREFIX0..PREFIX<N-1>, value = name
+  batch "OP ARGS" "OP ARGS"...     several ops in one process (start-up is slow
+                                   in the guest): each prints as above, a failing
+                                   one its errno name, and the batch goes on
 """
 import ctypes
 import errno
@@ -27,11 +30,14 @@ XATTR_CREATE = 1
 XATTR_REPLACE = 2
 
 
+class Fail(Exception):
+    pass
+
+
 def fail():
     err = ctypes.get_errno()
     # EOPNOTSUPP and ENOTSUP are the same number: use the kernel's name
-    print("EOPNOTSUPP" if err == errno.EOPNOTSUPP else errno.errorcode.get(err, str(err)))
-    sys.exit(1)
+    raise Fail("EOPNOTSUPP" if err == errno.EOPNOTSUPP else errno.errorcode.get(err, str(err)))
 
 
 def value_of(spec):
@@ -60,10 +66,7 @@ def setx(path, name, val, flags=0):
         fail()
 
 
-def main():
-    path = os.fsencode(sys.argv[1])
-    op = sys.argv[2]
-    args = sys.argv[3:]
+def run(path, op, args):
     name = args[0].encode() if args else None
 
     if op == "set":
@@ -79,8 +82,7 @@ def main():
         if op == "get":
             print(show(val))
         elif val != value_of(args[1]):
-            print("mismatch: got %s" % show(val))
-            sys.exit(1)
+            raise Fail("mismatch: got %s" % show(val))
     elif op == "size":
         print(getx(path, name, 0))
     elif op in ("list", "listsize"):
@@ -108,6 +110,23 @@ def main():
             setx(path, full, full)
     else:
         sys.exit("unknown op " + op)
+
+
+def main():
+    path = os.fsencode(sys.argv[1])
+    if sys.argv[2] == "batch":
+        for op in sys.argv[3:]:
+            words = op.split()
+            try:
+                run(path, words[0], words[1:])
+            except Fail as e:
+                print(e)
+        return
+    try:
+        run(path, sys.argv[2], sys.argv[3:])
+    except Fail as e:
+        print(e)
+        sys.exit(1)
 
 
 main()
