@@ -188,6 +188,30 @@ static inline struct inode *kc_set_acl_inode(struct inode *inode)
 }
 #endif
 
+/* posix_acl_chmod() is given the dentry on newer kernels, the inode on older ones */
+static inline int kc_posix_acl_chmod(KC_VFS_IDMAP *idmap, struct dentry *dentry,
+				     umode_t mode)
+{
+#ifdef KC_POSIX_ACL_CHMOD_DENTRY
+	return posix_acl_chmod(idmap, dentry, mode);
+#else
+	return posix_acl_chmod(idmap, d_inode(dentry), mode);
+#endif
+}
+
+/*
+ * Older kernels reach the ACL inode operations for the system.posix_acl_*
+ * xattrs through these handlers in sb->s_xattr; newer ones call them
+ * directly.  List KC_POSIX_ACL_XATTR_HANDLERS in the handler array.
+ */
+#ifdef KC_POSIX_ACL_XATTR_HANDLER
+#include <linux/posix_acl_xattr.h>
+#define KC_POSIX_ACL_XATTR_HANDLERS \
+	&posix_acl_access_xattr_handler, &posix_acl_default_xattr_handler,
+#else
+#define KC_POSIX_ACL_XATTR_HANDLERS
+#endif
+
 /*
  * Exclusively opened block devices (the metadata and data devices).  Newer
  * kernels open a block device as a struct file, older ones return the

@@ -90,7 +90,7 @@ expect_probes() {
 	local bad=
 
 	for name in MNT_IDMAP GENERIC_FILLATTR_REQUEST_MASK INODE_TIME_ACCESSORS \
-		    GET_INODE_ACL BDEV_FILE_OPEN SHRINKER_ALLOC; do
+		    GET_INODE_ACL POSIX_ACL_CHMOD_DENTRY BDEV_FILE_OPEN SHRINKER_ALLOC; do
 		if [ "$role" = default ]; then
 			want=absent
 		else
@@ -103,6 +103,12 @@ expect_probes() {
 		fi
 	done
 	probed "$kver" INODE_CTIME_ACCESSORS || bad+=" KC_INODE_CTIME_ACCESSORS(absent)"
+	# the legacy ACL xattr handlers went away on the newer kernel
+	if probed "$kver" POSIX_ACL_XATTR_HANDLER; then
+		[ "$role" = default ] || bad+=" KC_POSIX_ACL_XATTR_HANDLER(present)"
+	else
+		[ "$role" != default ] || bad+=" KC_POSIX_ACL_XATTR_HANDLER(absent)"
+	fi
 
 	if [ -n "$bad" ]; then
 		echo "# unexpected probe results for $kver:$bad"

@@ -1,7 +1,7 @@
 /*
  * The filesystem's items looked at together: inodes and their index
- * items, orphans, and the file extents, which are also the data space
- * that files use.
+ * items, orphans, xattrs, and the file extents, which are also the
+ * data space that files use.
  *
  * A key's items may be in the fs tree and in any log tree that isn't
  * merged yet; what a reader sees is the newest version (the greatest
@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "check_internal.h"
+#include "format/key.h"
 
 #define U(x) ((unsigned long long)(x))
 
@@ -35,6 +36,7 @@ struct inode_rec {
 	__u64 data_seq;
 	__u64 online;
 	__u64 offline;
+	__u64 next_xattr_id;
 	__u32 mode;
 	__u32 nlink;
 };
@@ -49,6 +51,28 @@ struct index_rec {
 struct orphan_rec {
 	struct rec r;
 	__u64 ino;
+};
+
+/* every XATTR item */
+struct xpart_rec {
+	struct rec r;
+	__u64 ino;
+	__u64 hash;
+	__u64 id;
+	__u8 part;
+	unsigned int len;
+};
+
+/* part 0 of an xattr again, with its header and name */
+struct xhead_rec {
+	struct rec r;
+	__u64 ino;
+	__u64 hash;
+	__u64 id;
+	bool bad;		/* impossible header, reported with the item */
+	__u8 name_len;
+	__u32 val_len;
+	char name[SCOUTFS_XATTR_MAX_NAME_LEN];
 };
 
 struct extent_rec {
@@ -94,6 +118,43 @@ void check_fs_add_inode(struct check *c, const struct scoutfs_meta_btree_item *i
 	r->offline = le64_to_cpu(ino->offline_blocks);
 	r->mode = le32_to_cpu(ino->mode);
 	r->nlink = le32_to_cpu(ino->nlink);
+	r->next_xattr_id = le64_to_cpu(ino->next_xattr_id);
+}
+
+void check_fs_add_xattr(struct check *c, const struct scoutfs_meta_btree_item *item)
+{
+	const struct scoutfs_xattr *xa = item->val;
+	const struct scoutfs_key *k = item->key;
+	struct xpart_rec *p;
+	struct xhead_rec *h;
+
+	p = add_rec(c, &c->xattr_parts, sizeof(*p), item);
+	if (!p)
+		return;
+	p->ino = le64_to_cpu(k->sk_first);
+	p->hash = le64_to_cpu(k->sk_second);
+	p->id = le64_to_cpu(k->sk_third);
+	p->part = k->sk_fourth;
+	p->len = item->val_len;
+	if (k->sk_fourth != 0)
+		return;
+
+	h = add_rec(c, &c->xattr_heads, sizeof(*h), item);
+	if (!h)
+		return;
+	h->ino = p->ino;
+	h->hash = p->hash;
+	h->id = p->id;
+	if (h->r.del)
+		return;
+	h->bad = item->val_len < sizeof(*xa) || xa->name_len == 0 ||
+		 item->val_len < sizeof(*xa) + xa->name_len ||
+		 le32_to_cpu(xa->val_len) > SCOUTFS_XATTR_MAX_VAL_LEN;
+	if (h->bad)
+		return;
+	h->name_len = xa->name_len;
+	h->val_len = le32_to_cpu(xa->val_len);
+	memcpy(h->name, xa->name, xa->name_len);
 }
 
 void check_fs_add_index(struct check *c, const struct scoutfs_meta_btree_item *item)
@@ -143,6 +204,8 @@ void check_fs_free(struct check *c)
 	check_vec_free(&c->inodes);
 	check_vec_free(&c->indexes);
 	check_vec_free(&c->orphans);
+	check_vec_free(&c->xattr_parts);
+	check_vec_free(&c->xattr_heads);
 	check_vec_free(&c->extents);
 }
 
@@ -172,6 +235,32 @@ static int cmp_index_key(const void *A, const void *B)
 static int cmp_orphan_key(const void *A, const void *B)
 {
 	return cmp_u64(((const struct orphan_rec *)A)->ino, ((const struct orphan_rec *)B)->ino);
+}
+
+/* xpart_rec and xhead_rec start alike: the key is (ino, hash, id[, part]) */
+static int cmp_xattr_id(__u64 ino_a, __u64 hash_a, __u64 id_a,
+			__u64 ino_b, __u64 hash_b, __u64 id_b)
+{
+	if (ino_a != ino_b)
+		return cmp_u64(ino_a, ino_b);
+	if (hash_a != hash_b)
+		return cmp_u64(hash_a, hash_b);
+	return cmp_u64(id_a, id_b);
+}
+
+static int cmp_xpart_key(const void *A, const void *B)
+{
+	const struct xpart_rec *a = A, *b = B;
+	int cmp = cmp_xattr_id(a->ino, a->hash, a->id, b->ino, b->hash, b->id);
+
+	return cmp ? cmp : cmp_u64(a->part, b->part);
+}
+
+static int cmp_xhead_key(const void *A, const void *B)
+{
+	const struct xhead_rec *a = A, *b = B;
+
+	return cmp_xattr_id(a->ino, a->hash, a->id, b->ino, b->hash, b->id);
 }
 
 static int cmp_extent_key(const void *A, const void *B)
@@ -206,6 +295,20 @@ static int cmp_index(const void *a, const void *b)
 static int cmp_orphan(const void *a, const void *b)
 {
 	int cmp = cmp_orphan_key(a, b);
+
+	return cmp ? cmp : newest_first(a, b);
+}
+
+static int cmp_xpart(const void *a, const void *b)
+{
+	int cmp = cmp_xpart_key(a, b);
+
+	return cmp ? cmp : newest_first(a, b);
+}
+
+static int cmp_xhead(const void *a, const void *b)
+{
+	int cmp = cmp_xhead_key(a, b);
 
 	return cmp ? cmp : newest_first(a, b);
 }
@@ -338,6 +441,126 @@ static void check_block_counts(struct check *c, const struct inode_rec *in,
 			      U(offline), U(in->offline));
 }
 
+/* a name for problems: printable bytes as they are, others as \xNN */
+static const char *xattr_name_str(char *buf, size_t size, const struct xhead_rec *h)
+{
+	size_t out = 0;
+	unsigned int i;
+	unsigned char ch;
+
+	for (i = 0; i < h->name_len && out + 5 < size; i++) {
+		ch = (unsigned char)h->name[i];
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\')
+			buf[out++] = (char)ch;
+		else
+			out += (size_t)snprintf(buf + out, size - out, "\\x%02x", ch);
+	}
+	buf[out] = '\0';
+	return buf;
+}
+
+/* the parts of one xattr, parts[0 .. nr): numbered from 0, of the lengths its header gives */
+static void check_xattr_parts(struct check *c, const struct xhead_rec *h, const char *where,
+			      const char *name, const struct xpart_rec *parts, size_t nr)
+{
+	unsigned int total = (unsigned int)sizeof(struct scoutfs_xattr) + h->name_len + h->val_len;
+	unsigned int want_nr = (total + SCOUTFS_BTREE_MAX_VAL_LEN - 1) / SCOUTFS_BTREE_MAX_VAL_LEN;
+	unsigned int part, want;
+	size_t i = 0;
+
+	for (part = 0; part < want_nr; part++) {
+		want = total - part * SCOUTFS_BTREE_MAX_VAL_LEN;
+		if (want > SCOUTFS_BTREE_MAX_VAL_LEN)
+			want = SCOUTFS_BTREE_MAX_VAL_LEN;
+		if (i < nr && parts[i].part == part) {
+			if (parts[i].len != want)
+				check_problem(c, where, "xattr %s part %u has length %u, expected %u",
+					      name, part, parts[i].len, want);
+			i++;
+		} else {
+			check_problem(c, where, "xattr %s (value of %u bytes) is missing part %u%s",
+				      name, h->val_len, part, incomplete(c));
+		}
+	}
+	for (; i < nr; i++)
+		check_problem(c, where, "xattr %s has part %u beyond its last part %u",
+			      name, parts[i].part, want_nr - 1);
+}
+
+/*
+ * Each xattr: its inode exists and gave out its id, its name hashes to
+ * the key's hash, its parts are complete, and no other xattr of the
+ * inode has the same name.  Heads and parts are both sorted by
+ * (ino, hash, id): walk them together.
+ */
+static void check_xattrs(struct check *c)
+{
+	const struct xpart_rec *parts = c->xattr_parts.data;
+	const struct xhead_rec *h, *o;
+	const struct inode_rec *in;
+	char name[4 * SCOUTFS_XATTR_MAX_NAME_LEN + 1];
+	char where[48];
+	size_t i, j = 0, start, k;
+	__u64 hash;
+
+	for (i = 0; i < c->xattr_heads.nr; i++) {
+		h = check_vec_at(&c->xattr_heads, i);
+		snprintf(where, sizeof(where), "inode %llu", U(h->ino));
+
+		/* parts of ids without a part 0 */
+		for (; j < c->xattr_parts.nr &&
+		       cmp_xattr_id(parts[j].ino, parts[j].hash, parts[j].id,
+				    h->ino, h->hash, h->id) < 0; j++) {
+			snprintf(where, sizeof(where), "inode %llu", U(parts[j].ino));
+			check_problem(c, where, "xattr part %u (hash %016llx id %llu) without part 0%s",
+				      parts[j].part, U(parts[j].hash), U(parts[j].id), incomplete(c));
+		}
+		snprintf(where, sizeof(where), "inode %llu", U(h->ino));
+		start = j;
+		while (j < c->xattr_parts.nr &&
+		       cmp_xattr_id(parts[j].ino, parts[j].hash, parts[j].id,
+				    h->ino, h->hash, h->id) == 0)
+			j++;
+
+		if (h->bad)
+			snprintf(name, sizeof(name), "(hash %016llx id %llu)", U(h->hash), U(h->id));
+		else
+			xattr_name_str(name, sizeof(name), h);
+		in = find_inode(c, h->ino);
+		if (!in) {
+			check_problem(c, where, "xattr %s for an inode that doesn't exist%s",
+				      name, incomplete(c));
+			continue;
+		}
+		if (h->bad)
+			continue;
+		if (h->id >= in->next_xattr_id)
+			check_problem(c, where, "xattr %s has id %llu, expected below the inode's next_xattr_id %llu",
+				      name, U(h->id), U(in->next_xattr_id));
+		hash = scoutfs_name_hash(h->name, h->name_len);
+		if (hash != h->hash)
+			check_problem(c, where, "xattr %s is keyed by hash %016llx, its name hashes to %016llx",
+				      name, U(h->hash), U(hash));
+		check_xattr_parts(c, h, where, name, parts + start, j - start);
+
+		/* the same name twice: only among the ids with this hash */
+		for (k = i + 1; k < c->xattr_heads.nr; k++) {
+			o = check_vec_at(&c->xattr_heads, k);
+			if (o->ino != h->ino || o->hash != h->hash)
+				break;
+			if (!o->bad && o->name_len == h->name_len &&
+			    memcmp(o->name, h->name, h->name_len) == 0)
+				check_problem(c, where, "xattr %s is stored twice, with ids %llu and %llu",
+					      name, U(h->id), U(o->id));
+		}
+	}
+	for (; j < c->xattr_parts.nr; j++) {
+		snprintf(where, sizeof(where), "inode %llu", U(parts[j].ino));
+		check_problem(c, where, "xattr part %u (hash %016llx id %llu) without part 0%s",
+			      parts[j].part, U(parts[j].hash), U(parts[j].id), incomplete(c));
+	}
+}
+
 /*
  * Extents and inodes are both sorted by inode number: walk them
  * together to add up each file's blocks, find overlapping extents of a
@@ -403,6 +626,8 @@ void check_fs(struct check *c)
 	resolve(&c->inodes, cmp_inode, cmp_inode_key);
 	resolve(&c->indexes, cmp_index, cmp_index_key);
 	resolve(&c->orphans, cmp_orphan, cmp_orphan_key);
+	resolve(&c->xattr_parts, cmp_xpart, cmp_xpart_key);
+	resolve(&c->xattr_heads, cmp_xhead, cmp_xhead_key);
 	resolve(&c->extents, cmp_extent, cmp_extent_key);
 
 	root = find_inode(c, SCOUTFS_ROOT_INO);
@@ -414,5 +639,6 @@ void check_fs(struct check *c)
 
 	check_indexes(c);
 	check_orphans(c);
+	check_xattrs(c);
 	check_extents(c);
 }

@@ -8,7 +8,8 @@
  *   check_alloc.c  allocator trees: FREE_BLKNO and FREE_LEN agreement
  *   check_items.c  each item: zone, type, value length and value fields
  *   check_fs.c     the filesystem items together: inodes, index items,
- *                  orphans and file extents, newest version of each key
+ *                  orphans, xattrs and file extents, newest version of
+ *                  each key
  */
 #ifndef SCOUTFS_UTILS_CHECK_INTERNAL_H
 #define SCOUTFS_UTILS_CHECK_INTERNAL_H
@@ -87,6 +88,8 @@ struct check {
 	struct check_vec inodes;
 	struct check_vec indexes;
 	struct check_vec orphans;
+	struct check_vec xattr_parts;	/* every XATTR item */
+	struct check_vec xattr_heads;	/* part 0 of each, with its name */
 	struct check_vec extents;
 
 	int err;			/* -ENOMEM and the like: stop */
@@ -137,6 +140,7 @@ void check_fs_add_inode(struct check *c, const struct scoutfs_meta_btree_item *i
 void check_fs_add_index(struct check *c, const struct scoutfs_meta_btree_item *item);
 void check_fs_add_orphan(struct check *c, const struct scoutfs_meta_btree_item *item);
 void check_fs_add_extent(struct check *c, const struct scoutfs_meta_btree_item *item);
+void check_fs_add_xattr(struct check *c, const struct scoutfs_meta_btree_item *item);
 void check_fs(struct check *c);
 void check_fs_free(struct check *c);
 

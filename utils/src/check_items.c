@@ -365,6 +365,10 @@ static void collect(struct check *c, const struct scoutfs_meta_btree_item *item)
 		if (fs)
 			check_fs_add_extent(c, item);
 		break;
+	case SCOUTFS_XATTR_TYPE:
+		if (fs)
+			check_fs_add_xattr(c, item);
+		break;
 	}
 }
 

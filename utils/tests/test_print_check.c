@@ -858,6 +858,156 @@ static void test_log_tree(void)
 	       "inode 1: meta_seq index item (seq 1) for an inode that doesn't exist");
 }
 
+/* ------------------------------------------------------------ xattrs */
+
+#define XATTR_BYTES_MAX (sizeof(struct scoutfs_xattr) + SCOUTFS_XATTR_MAX_NAME_LEN + \
+			 SCOUTFS_XATTR_MAX_VAL_LEN)
+
+static void set_root_next_xattr_id(struct scoutfs_btree_block *bt, uint64_t id)
+{
+	struct scoutfs_inode *ino;
+	struct scoutfs_key key;
+	unsigned int pos;
+
+	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, SCOUTFS_ROOT_INO, SCOUTFS_INODE_TYPE, 0, 0, 0);
+	if (scoutfs_btree_block_find(bt, &key, &pos) < 0)
+		tap_bail("no root inode item");
+	ino = (void *)((char *)bt + le16_to_cpu(bt->items[pos].val_off));
+	ino->next_xattr_id = cpu_to_le64(id);
+}
+
+/* an xattr's bytes as stored: header, name, then val_len bytes of value */
+static unsigned int xattr_bytes(unsigned char *buf, const char *name, unsigned int val_len)
+{
+	struct scoutfs_xattr *xa = (void *)buf;
+	size_t name_len = strlen(name);
+	unsigned int i;
+
+	memset(xa, 0, sizeof(*xa));
+	xa->val_len = cpu_to_le32(val_len);
+	xa->name_len = (__u8)name_len;
+	memcpy(xa->name, name, name_len);
+	for (i = 0; i < val_len; i++)
+		xa->name[name_len + i] = (unsigned char)(i * 7);
+	return (unsigned int)(sizeof(*xa) + name_len + val_len);
+}
+
+/* part `part` of an xattr's bytes, len bytes of it (0: as many as it has) */
+static void insert_xattr_part(struct scoutfs_btree_block *bt, uint64_t ino, uint64_t hash,
+			      uint64_t id, unsigned int part, const unsigned char *bytes,
+			      unsigned int total, unsigned int len)
+{
+	unsigned int off = part * SCOUTFS_BTREE_MAX_VAL_LEN;
+	struct scoutfs_key key;
+
+	if (!len)
+		len = total - off < SCOUTFS_BTREE_MAX_VAL_LEN ? total - off :
+							       SCOUTFS_BTREE_MAX_VAL_LEN;
+	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, ino, SCOUTFS_XATTR_TYPE, hash, id, (__u8)part);
+	add_item(bt, &key, 1, 0, bytes + off, len);
+}
+
+/* every part of an xattr, keyed by its name's hash */
+static void insert_xattr(struct scoutfs_btree_block *bt, uint64_t ino, uint64_t id,
+			 const char *name, unsigned int val_len)
+{
+	static unsigned char bytes[XATTR_BYTES_MAX];
+	unsigned int total = xattr_bytes(bytes, name, val_len);
+	unsigned int part;
+
+	for (part = 0; part * SCOUTFS_BTREE_MAX_VAL_LEN < total; part++)
+		insert_xattr_part(bt, ino, scoutfs_name_hash(name, strlen(name)), id, part,
+				  bytes, total, 0);
+}
+
+static void test_xattr_clean(void)
+{
+	struct scoutfs_btree_block *bt = meta_block(FS_BLKNO);
+	struct scoutfs_check_result res;
+	struct run_result r;
+	struct lines out;
+	int status;
+
+	set_root_next_xattr_id(bt, 4);
+	insert_xattr(bt, SCOUTFS_ROOT_INO, 1, "user.big", 30000);
+	insert_xattr(bt, SCOUTFS_ROOT_INO, 2, "user.small", 3);
+	insert_xattr(bt, SCOUTFS_ROOT_INO, 3, "user.empty", 0);
+	put_meta_block(FS_BLKNO, bt, true);
+
+	status = check_devs(meta_path, data_path, &out, &res);
+	tap_is_int(status, SCOUTFS_CHECK_CLEAN, "xattrs of 30000 (8 parts), 3 and 0 bytes: check exits 0");
+	if (out.len)
+		tap_diag("problems:\n%s", out.s);
+	free(out.s);
+	{
+		const char *const args[] = { "print", meta_path, data_path, NULL };
+
+		run_scoutfs(&r, NULL, args);
+	}
+	tap_contains(r.out, "xattr: val_len 30000 name_len 8 name 'user.big'\n",
+		     "print shows the header of an xattr's part 0");
+	tap_contains(r.out, "fs.1.xattr.", "print shows the xattr items");
+	run_result_free(&r);
+	restore_pristine();
+}
+
+static void corrupt_xattrs(void)
+{
+	static unsigned char bytes[XATTR_BYTES_MAX];
+	struct scoutfs_btree_block *bt = meta_block(FS_BLKNO);
+	uint64_t lost = scoutfs_name_hash("user.lost", 9);
+	char want_hash[160], want_lost[160];
+	unsigned int total;
+
+	set_root_next_xattr_id(bt, 10);
+	/* only part 0 of two */
+	total = xattr_bytes(bytes, "user.missing", 5000);
+	insert_xattr_part(bt, SCOUTFS_ROOT_INO, scoutfs_name_hash("user.missing", 12), 1, 0,
+			  bytes, total, 0);
+	/* the last part short: 8 + 10 + 5000 - 4096 = 922 bytes expected */
+	total = xattr_bytes(bytes, "user.short", 5000);
+	insert_xattr_part(bt, SCOUTFS_ROOT_INO, scoutfs_name_hash("user.short", 10), 2, 0,
+			  bytes, total, 0);
+	insert_xattr_part(bt, SCOUTFS_ROOT_INO, scoutfs_name_hash("user.short", 10), 2, 1,
+			  bytes, total, 100);
+	/* a part after the last */
+	total = xattr_bytes(bytes, "user.extra", 10);
+	insert_xattr_part(bt, SCOUTFS_ROOT_INO, scoutfs_name_hash("user.extra", 10), 3, 0,
+			  bytes, total, 0);
+	insert_xattr_part(bt, SCOUTFS_ROOT_INO, scoutfs_name_hash("user.extra", 10), 3, 1,
+			  bytes, XATTR_BYTES_MAX, 50);
+	/* keyed by a hash that isn't its name's */
+	total = xattr_bytes(bytes, "user.hash", 1);
+	insert_xattr_part(bt, SCOUTFS_ROOT_INO, 77, 4, 0, bytes, total, 0);
+	/* an id the inode never gave out */
+	insert_xattr(bt, SCOUTFS_ROOT_INO, 50, "user.id", 1);
+	/* an inode that doesn't exist */
+	insert_xattr(bt, 5, 1, "user.orphan", 1);
+	/* a part without its part 0 */
+	total = xattr_bytes(bytes, "user.lost", 5000);
+	insert_xattr_part(bt, SCOUTFS_ROOT_INO, lost, 6, 1, bytes, total, 0);
+	/* one name twice */
+	insert_xattr(bt, SCOUTFS_ROOT_INO, 7, "user.twice", 1);
+	insert_xattr(bt, SCOUTFS_ROOT_INO, 8, "user.twice", 2);
+	put_meta_block(FS_BLKNO, bt, true);
+
+	snprintf(want_hash, sizeof(want_hash),
+		 "inode 1: xattr user.hash is keyed by hash 000000000000004d, its name hashes to %016llx",
+		 (unsigned long long)scoutfs_name_hash("user.hash", 9));
+	snprintf(want_lost, sizeof(want_lost),
+		 "inode 1: xattr part 1 (hash %016llx id 6) without part 0",
+		 (unsigned long long)lost);
+	EXPECT("damaged xattrs",
+	       "inode 1: xattr user.missing (value of 5000 bytes) is missing part 1",
+	       "inode 1: xattr user.short part 1 has length 100, expected 922",
+	       "inode 1: xattr user.extra has part 1 beyond its last part 0",
+	       want_hash,
+	       "inode 1: xattr user.id has id 50, expected below the inode's next_xattr_id 10",
+	       "inode 5: xattr user.orphan for an inode that doesn't exist",
+	       want_lost,
+	       "inode 1: xattr user.twice is stored twice, with ids 7 and 8");
+}
+
 static void corrupt_alloc(void)
 {
 	struct scoutfs_btree_block *bt = meta_block(META_ALLOC_BLKNO);
@@ -1067,6 +1217,8 @@ int main(void)
 	corrupt_stale();
 	corrupt_super();
 	corrupt_items();
+	test_xattr_clean();
+	corrupt_xattrs();
 	corrupt_quorum();
 	corrupt_alloc();
 	test_two_level();

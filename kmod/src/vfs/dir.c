@@ -28,10 +28,12 @@
 #include "format/key.h"
 #include "items/item.h"
 #include "items/trans.h"
+#include "vfs/acl.h"
 #include "vfs/dir.h"
 #include "vfs/op_locks.h"
 #include "vfs/inode.h"
 #include "vfs/mount.h"
+#include "vfs/xattr.h"
 
 #define DIRENT_MAX_LEN (sizeof(struct scoutfs_dirent) + SCOUTFS_NAME_LEN)
 
@@ -366,8 +368,9 @@ static int check_name(const struct dentry *dentry)
 }
 
 /* create, mkdir, mknod and symlink: a new inode linked at dentry */
-static int make_node(KC_VFS_IDMAP *idmap, struct inode *dir, struct dentry *dentry,
-		     umode_t mode, dev_t rdev, const char *symname)
+static int make_node_acl(KC_VFS_IDMAP *idmap, struct inode *dir, struct dentry *dentry,
+			 umode_t mode, dev_t rdev, const char *symname,
+			 const struct scoutfs_acl_new *acls)
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(dir->i_sb);
 	unsigned int symlen = symname ? strlen(symname) : 0;
@@ -410,6 +413,8 @@ static int make_node(KC_VFS_IDMAP *idmap, struct inode *dir, struct dentry *dent
 			ret = scoutfs_inode_write(inode, &ol);
 	}
 	if (ret == 0)
+		ret = scoutfs_acl_new_store(inode, acls, &ol);
+	if (ret == 0)
 		ret = add_entry(mnt, dir, &dentry->d_name, inode, &ol);
 	if (ret == 0 && S_ISDIR(mode))
 		inc_nlink(dir);
@@ -427,6 +432,20 @@ static int make_node(KC_VFS_IDMAP *idmap, struct inode *dir, struct dentry *dent
 	d_instantiate_new(dentry, inode);
 out:
 	scoutfs_inode_op_end(dir, &ol);
+	return ret;
+}
+
+/* the ACLs dir passes on are read before make_node_acl() takes the locks */
+static int make_node(KC_VFS_IDMAP *idmap, struct inode *dir, struct dentry *dentry,
+		     umode_t mode, dev_t rdev, const char *symname)
+{
+	struct scoutfs_acl_new acls;
+	int ret;
+
+	ret = scoutfs_acl_new_prepare(dir, &mode, &acls);
+	if (ret == 0)
+		ret = make_node_acl(idmap, dir, dentry, mode, rdev, symname, &acls);
+	scoutfs_acl_new_release(&acls);
 	return ret;
 }
 
@@ -630,6 +649,9 @@ const struct inode_operations scoutfs_dir_iops = {
 	.rename = scoutfs_rename,
 	.setattr = scoutfs_setattr,
 	.getattr = scoutfs_getattr,
+	.listxattr = scoutfs_listxattr,
+	.KC_IOP_GET_INODE_ACL = scoutfs_get_acl,
+	.set_acl = scoutfs_set_acl,
 };
 
 const struct file_operations scoutfs_dir_fops = {

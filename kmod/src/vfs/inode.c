@@ -21,10 +21,12 @@
 #include "items/trans.h"
 #include "vfs/op_locks.h"
 #include "vfs/data.h"
+#include "vfs/acl.h"
 #include "vfs/dir.h"
 #include "vfs/file.h"
 #include "vfs/inode.h"
 #include "vfs/mount.h"
+#include "vfs/xattr.h"
 
 static struct kmem_cache *scoutfs_inode_cachep;
 
@@ -35,6 +37,7 @@ static void init_once(void *arg)
 	spin_lock_init(&si->io_lock);
 	INIT_LIST_HEAD(&si->io_list);
 	INIT_LIST_HEAD(&si->data_entry);
+	init_rwsem(&si->xattr_rwsem);
 	inode_init_once(&si->vfs_inode);
 }
 
@@ -171,6 +174,8 @@ int scoutfs_inode_refresh(struct inode *inode, struct scoutfs_lock *lock)
 {
 	if (SCOUTFS_I(inode)->refresh_gen == lock->refresh_gen)
 		return 0;
+	/* another mount may have changed them too */
+	forget_all_cached_acls(inode);
 	return read_inode(inode, lock);
 }
 
@@ -594,6 +599,8 @@ int scoutfs_setattr(KC_VFS_IDMAP *idmap, struct dentry *dentry, struct iattr *at
 		ret = scoutfs_inode_write(inode, &ol);
 	}
 	scoutfs_inode_op_end(inode, &ol);
+	if (ret == 0)
+		ret = scoutfs_acl_chmod(idmap, dentry, attr);
 	return ret;
 }
 
@@ -672,15 +679,22 @@ const struct inode_operations scoutfs_symlink_iops = {
 	.get_link = scoutfs_get_link,
 	.setattr = scoutfs_setattr,
 	.getattr = scoutfs_getattr,
+	.listxattr = scoutfs_listxattr,
 };
 
 const struct inode_operations scoutfs_special_iops = {
 	.setattr = scoutfs_setattr,
 	.getattr = scoutfs_getattr,
+	.listxattr = scoutfs_listxattr,
+	.KC_IOP_GET_INODE_ACL = scoutfs_get_acl,
+	.set_acl = scoutfs_set_acl,
 };
 
 static const struct inode_operations scoutfs_file_iops = {
 	.setattr = scoutfs_setattr,
 	.getattr = scoutfs_getattr,
 	.fiemap = scoutfs_fiemap,
+	.listxattr = scoutfs_listxattr,
+	.KC_IOP_GET_INODE_ACL = scoutfs_get_acl,
+	.set_acl = scoutfs_set_acl,
 };

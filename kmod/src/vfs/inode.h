@@ -3,6 +3,7 @@
 #define _SCOUTFS_VFS_INODE_H_
 
 #include <linux/fs.h>
+#include <linux/rwsem.h>
 
 #include "kcompat.h"
 
@@ -22,6 +23,7 @@ struct scoutfs_inode_info {
 	spinlock_t io_lock;
 	struct list_head io_list;	/* struct scoutfs_data_io of tasks in our file ops */
 	struct list_head data_entry;	/* given blocks in the open transaction (data.c) */
+	struct rw_semaphore xattr_rwsem;	/* an xattr's parts change together */
 	struct inode vfs_inode;
 };
 

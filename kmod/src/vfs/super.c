@@ -39,6 +39,7 @@
 #include "vfs/mount.h"
 #include "vfs/options.h"
 #include "vfs/super.h"
+#include "vfs/xattr.h"
 
 static const struct scoutfs_mount_observer *mount_observer;
 
@@ -384,6 +385,9 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_magic = SCOUTFS_BLOCK_MAGIC_SUPER;
 	sb->s_op = &scoutfs_super_ops;
 	sb->s_d_op = &scoutfs_dentry_ops;
+	sb->s_xattr = scoutfs_xattr_handlers;
+	if (mnt->opts.acl)
+		sb->s_flags |= SB_POSIXACL;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_time_gran = 1;
 	sb->s_max_links = SCOUTFS_LINK_MAX;
