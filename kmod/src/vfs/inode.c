@@ -23,6 +23,7 @@
 #include "vfs/data.h"
 #include "vfs/dir.h"
 #include "vfs/file.h"
+#include "vfs/flags.h"
 #include "vfs/inode.h"
 #include "vfs/mount.h"
 
@@ -131,6 +132,7 @@ static void load_inode(struct inode *inode, const struct scoutfs_inode *sinode)
 	si->next_readdir_pos = le64_to_cpu(sinode->next_readdir_pos);
 	si->next_xattr_id = le64_to_cpu(sinode->next_xattr_id);
 	si->flags = le64_to_cpu(sinode->flags);
+	scoutfs_flags_to_vfs(inode);
 	si->crtime.tv_sec = le64_to_cpu(sinode->crtime.sec);
 	si->crtime.tv_nsec = le32_to_cpu(sinode->crtime.nsec);
 }
@@ -683,4 +685,6 @@ static const struct inode_operations scoutfs_file_iops = {
 	.setattr = scoutfs_setattr,
 	.getattr = scoutfs_getattr,
 	.fiemap = scoutfs_fiemap,
+	.fileattr_get = scoutfs_fileattr_get,
+	.fileattr_set = scoutfs_fileattr_set,
 };
