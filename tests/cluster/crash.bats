@@ -1,8 +1,13 @@
 #!/usr/bin/env bats
-# The crash matrix: SIGKILL the node at random points of a metadata
-# workload, boot it again, and require that the devices check clean, the
-# filesystem mounts, every change synced before the kill is there and no
-# operation is half done (tests/cluster/lib/crashfs.py).  Each round works
+# The crash matrices: SIGKILL the node at random points of a workload, boot
+# it again, and require that the devices check clean, the filesystem
+# mounts, and the workload's verifier accepts what it finds:
+#  - a metadata workload (tests/cluster/lib/crashfs.py): every change
+#    synced before the kill is there and no operation is half done;
+#  - a file data workload (tests/cluster/lib/crashdata.py: writes,
+#    truncates, hole punches, fsyncs): everything fsync'd is there and no
+#    file holds a block that wasn't written to it.
+# Each round works
 # in its own directory, and every earlier round's directory must still
 # hold what it held.  After each restart the test plays the fence agent:
 # the killed mount led, so the next mount's election asks for it to be
@@ -13,7 +18,7 @@ load ../vm/cluster.bash
 load helpers
 
 CRASHES=${SCOUTFS_CRASHES:-20}
-WORKLOAD=/src/tests/cluster/lib/crashfs.py
+DATA_CRASHES=${SCOUTFS_DATA_CRASHES:-10}
 AGENT=/src/tests/cluster/lib/fence_agent.sh
 ONLY_LIVE=/src/tests/cluster/lib/only_live_mount.sh
 # a short heartbeat timeout: recovery of an unfenced mount waits twice this
@@ -48,16 +53,20 @@ play_fence_agent() {
 	done
 }
 
-@test "$CRASHES crashes during a metadata workload lose no synced change and check clean" {
+# $1 rounds of workload $2 in directories and progress files named $3<k>
+crash_rounds() {
+	local crashes=$1 workload=$2 name=$3
 	local seed=${SCOUTFS_CRASH_SEED:-$(date +%s)}
-	local k delay out
+	local k j delay out
 	RANDOM=$seed
 	echo "# crash seed $seed (SCOUTFS_CRASH_SEED=$seed reproduces the kill times)" >&3
 
-	for ((k = 1; k <= CRASHES; k++)); do
+	for ((k = 1; k <= crashes; k++)); do
 		vm_exec 1 "$MOUNT"
-		vm_exec 1 "setsid python3 $WORKLOAD run /mnt/scoutfs/run$k /out/progress$k \
+		vm_exec 1 "setsid python3 $workload run /mnt/scoutfs/$name$k /out/$name$k \
 			</dev/null >/dev/null 2>&1 &"
+		# the kill lands in the workload, not in the start of python
+		vm_exec 1 "timeout 60 sh -c 'until [ -s /out/$name$k ]; do sleep 0.1; done'"
 		delay=$((500 + RANDOM % 3500))
 		sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
 		vm_kill 1
@@ -71,11 +80,11 @@ play_fence_agent() {
 		assert_success
 		run play_fence_agent 60
 		assert_success
-		run vm_exec 1 "python3 $WORKLOAD verify /mnt/scoutfs/run$k /out/progress$k"
+		run vm_exec 1 "python3 $workload verify /mnt/scoutfs/$name$k /out/$name$k"
 		assert_success
 		echo "# crash $k after ${delay} ms: $output" >&3
 		for ((j = 1; j < k; j++)); do
-			out=$(vm_exec 1 "python3 $WORKLOAD verify /mnt/scoutfs/run$j /out/progress$j") ||
+			out=$(vm_exec 1 "python3 $workload verify /mnt/scoutfs/$name$j /out/$name$j") ||
 				fail "round $j's directory changed after crash $k: $out"
 		done
 		run vm_exec 1 "umount -c /mnt/scoutfs"
@@ -84,4 +93,12 @@ play_fence_agent() {
 
 	run vm_exec 1 "scoutfs check /dev/scoutfs/meta /dev/scoutfs/data"
 	assert_success
+}
+
+@test "$CRASHES crashes during a metadata workload lose no synced change and check clean" {
+	crash_rounds "$CRASHES" /src/tests/cluster/lib/crashfs.py run
+}
+
+@test "$DATA_CRASHES crashes during a data workload lose no fsync'd data, leave no garbage and check clean" {
+	crash_rounds "$DATA_CRASHES" /src/tests/cluster/lib/crashdata.py data
 }

@@ -174,9 +174,9 @@ static void check_inode(struct check *c, const struct scoutfs_meta_btree_item *i
 	default:
 		item_problem(c, item, "mode has no valid file type, found 0%o", mode);
 	}
-	if (ino->flags)
-		item_problem(c, item, "unknown inode flags, expected 0, found 0x%llx",
-			     U(le64_to_cpu(ino->flags)));
+	if (le64_to_cpu(ino->flags) & ~SCOUTFS_INO_FLAGS_KNOWN)
+		item_problem(c, item, "unknown inode flags 0x%llx",
+			     U(le64_to_cpu(ino->flags) & ~SCOUTFS_INO_FLAGS_KNOWN));
 	check_time(c, item, "atime", &ino->atime);
 	check_time(c, item, "mtime", &ino->mtime);
 	check_time(c, item, "ctime", &ino->ctime);

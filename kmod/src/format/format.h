@@ -442,6 +442,14 @@ struct scoutfs_mounted_client {
 };
 
 /* INODE */
+/* INODE flags: the attributes FS_IOC_GETFLAGS/SETFLAGS show */
+#define SCOUTFS_INO_FLAG_APPEND		(1ULL << 0)	/* writes only append */
+#define SCOUTFS_INO_FLAG_IMMUTABLE	(1ULL << 1)	/* no change at all */
+#define SCOUTFS_INO_FLAG_NOATIME	(1ULL << 2)	/* reads don't update atime */
+#define SCOUTFS_INO_FLAG_SYNC		(1ULL << 3)	/* writes are synchronous */
+#define SCOUTFS_INO_FLAG_NODUMP		(1ULL << 4)	/* backup tools skip it */
+#define SCOUTFS_INO_FLAGS_KNOWN		((1ULL << 5) - 1)
+
 struct scoutfs_inode {
 	__le64 size;
 	__le64 meta_seq;

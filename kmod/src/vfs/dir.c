@@ -30,6 +30,7 @@
 #include "items/trans.h"
 #include "vfs/acl.h"
 #include "vfs/dir.h"
+#include "vfs/flags.h"
 #include "vfs/op_locks.h"
 #include "vfs/inode.h"
 #include "vfs/mount.h"
@@ -473,6 +474,65 @@ static int scoutfs_symlink(KC_VFS_IDMAP *idmap, struct inode *dir, struct dentry
 	return make_node(idmap, dir, dentry, S_IFLNK | 0777, 0, symname);
 }
 
+static int tmpfile_acl(KC_VFS_IDMAP *idmap, struct inode *dir, struct file *file,
+		       umode_t mode, const struct scoutfs_acl_new *acls)
+{
+	struct scoutfs_mount *mnt = SCOUTFS_MNT(dir->i_sb);
+	struct scoutfs_op_locks ol;
+	struct scoutfs_key key;
+	struct inode *inode;
+	u64 ino;
+	int ret;
+
+	ret = scoutfs_alloc_ino(dir->i_sb, &ino);
+	if (ret)
+		return ret;
+	scoutfs_op_locks_init(&ol);
+	scoutfs_op_locks_add_inode(&ol, dir->i_ino, SCOUTFS_LOCK_WRITE);
+	scoutfs_op_locks_add_inode(&ol, ino, SCOUTFS_LOCK_WRITE);
+	ret = scoutfs_inode_op_take(dir->i_sb, &ol) ?:
+	      scoutfs_inode_op_refresh(NULL, dir, &ol);
+	if (ret)
+		return ret;
+	inode = scoutfs_new_inode(idmap, dir, mode, 0, ino, &ol);
+	if (IS_ERR(inode)) {
+		scoutfs_inode_op_end(dir, &ol);
+		return PTR_ERR(inode);
+	}
+	/* stored without links; d_tmpfile() drops the VFS's count to match */
+	clear_nlink(inode);
+	scoutfs_key_set(&key, SCOUTFS_ORPHAN_ZONE, ino, SCOUTFS_ORPHAN_TYPE, 0, 0, 0);
+	ret = scoutfs_item_force(mnt->items, &key, NULL, 0, scoutfs_op_lock_for(&ol, &key)) ?:
+	      scoutfs_acl_new_store(inode, acls, &ol) ?:
+	      scoutfs_inode_write(inode, &ol);
+	set_nlink(inode, 1);
+	scoutfs_inode_op_end(dir, &ol);
+	if (ret) {
+		clear_nlink(inode);
+		unlock_new_inode(inode);
+		iput(inode);
+		return ret;
+	}
+	/* marks the inode dirty: our locks must be dropped by now */
+	d_tmpfile(file, inode);
+	unlock_new_inode(inode);
+	return finish_open_simple(file, 0);
+}
+
+/* O_TMPFILE: a new inode with no links, an orphan until it's linked or closed */
+static int scoutfs_tmpfile(KC_VFS_IDMAP *idmap, struct inode *dir, struct file *file,
+			   umode_t mode)
+{
+	struct scoutfs_acl_new acls;
+	int ret;
+
+	ret = scoutfs_acl_new_prepare(dir, &mode, &acls);
+	if (ret == 0)
+		ret = tmpfile_acl(idmap, dir, file, mode, &acls);
+	scoutfs_acl_new_release(&acls);
+	return ret;
+}
+
 static int scoutfs_link(struct dentry *old_dentry, struct inode *dir, struct dentry *dentry)
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(dir->i_sb);
@@ -555,6 +615,55 @@ static int scoutfs_rmdir(struct inode *dir, struct dentry *dentry)
 	return remove_entry(dir, dentry, true);
 }
 
+/* RENAME_EXCHANGE: the two entries trade inodes */
+static int exchange(struct scoutfs_mount *mnt, struct inode *old_dir, struct dentry *old_dentry,
+		    struct inode *new_dir, struct dentry *new_dentry,
+		    const struct entry *old_ent, const struct entry *new_ent,
+		    const struct scoutfs_op_locks *ol)
+{
+	struct inode *inode = d_inode(old_dentry);
+	struct inode *target = d_inode(new_dentry);
+	int ret;
+
+	ret = del_entry(mnt, old_dir, &old_dentry->d_name, old_ent, ol) ?:
+	      del_entry(mnt, new_dir, &new_dentry->d_name, new_ent, ol) ?:
+	      add_entry(mnt, old_dir, &old_dentry->d_name, target, ol) ?:
+	      add_entry(mnt, new_dir, &new_dentry->d_name, inode, ol);
+	if (ret)
+		return ret;
+	/* a directory's ".." moves with it */
+	if (old_dir != new_dir && S_ISDIR(inode->i_mode) != S_ISDIR(target->i_mode)) {
+		if (S_ISDIR(inode->i_mode)) {
+			drop_nlink(old_dir);
+			inc_nlink(new_dir);
+		} else {
+			drop_nlink(new_dir);
+			inc_nlink(old_dir);
+		}
+	}
+	inode_set_ctime_current(inode);
+	inode_set_ctime_current(target);
+	return scoutfs_inode_write(target, ol);
+}
+
+/* RENAME_WHITEOUT: a whiteout device takes the old name */
+static int add_whiteout(KC_VFS_IDMAP *idmap, struct scoutfs_mount *mnt, struct inode *dir,
+			struct dentry *dentry, u64 ino, const struct scoutfs_op_locks *ol)
+{
+	struct inode *wh;
+	int ret;
+
+	wh = scoutfs_new_inode(idmap, dir, S_IFCHR | WHITEOUT_MODE, WHITEOUT_DEV, ino, ol);
+	if (IS_ERR(wh))
+		return PTR_ERR(wh);
+	ret = add_entry(mnt, dir, &dentry->d_name, wh, ol);
+	if (ret)
+		clear_nlink(wh);	/* its items go when it's evicted */
+	unlock_new_inode(wh);
+	iput(wh);
+	return ret;
+}
+
 static int scoutfs_rename(KC_VFS_IDMAP *idmap, struct inode *old_dir,
 			  struct dentry *old_dentry, struct inode *new_dir,
 			  struct dentry *new_dentry, unsigned int flags)
@@ -566,13 +675,19 @@ static int scoutfs_rename(KC_VFS_IDMAP *idmap, struct inode *old_dir,
 	struct scoutfs_op_locks ol;
 	struct entry old_ent;
 	struct entry new_ent;
+	u64 wh_ino = 0;
 	int ret;
 
-	if (flags & ~RENAME_NOREPLACE)
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
 		return -EINVAL;
 	ret = check_name(new_dentry);
 	if (ret)
 		return ret;
+	if (flags & RENAME_WHITEOUT) {
+		ret = scoutfs_alloc_ino(old_dir->i_sb, &wh_ino);
+		if (ret)
+			return ret;
+	}
 
 	scoutfs_op_locks_init(&ol);
 	scoutfs_op_locks_add_inode(&ol, old_dir->i_ino, SCOUTFS_LOCK_WRITE);
@@ -580,6 +695,8 @@ static int scoutfs_rename(KC_VFS_IDMAP *idmap, struct inode *old_dir,
 	scoutfs_op_locks_add_inode(&ol, inode->i_ino, SCOUTFS_LOCK_WRITE);
 	if (target)
 		scoutfs_op_locks_add_inode(&ol, target->i_ino, SCOUTFS_LOCK_WRITE);
+	if (wh_ino)
+		scoutfs_op_locks_add_inode(&ol, wh_ino, SCOUTFS_LOCK_WRITE);
 	ret = scoutfs_inode_op_take(old_dir->i_sb, &ol) ?:
 	      scoutfs_inode_op_refresh(inode, old_dir, &ol);
 	if (ret)
@@ -587,7 +704,8 @@ static int scoutfs_rename(KC_VFS_IDMAP *idmap, struct inode *old_dir,
 	ret = scoutfs_inode_refresh(new_dir, scoutfs_op_lock_inode(&ol, new_dir->i_ino));
 	if (ret == 0 && target)
 		ret = scoutfs_inode_refresh(target, scoutfs_op_lock_inode(&ol, target->i_ino));
-	if (ret == 0 && target && S_ISDIR(target->i_mode) && i_size_read(target) != 0)
+	if (ret == 0 && target && S_ISDIR(target->i_mode) && i_size_read(target) != 0 &&
+	    !(flags & RENAME_EXCHANGE))
 		ret = -ENOTEMPTY;
 	if (ret)
 		goto out;
@@ -605,8 +723,18 @@ static int scoutfs_rename(KC_VFS_IDMAP *idmap, struct inode *old_dir,
 		ret = find_entry(mnt, new_dir, &new_dentry->d_name, &new_ent, &ol);
 		if (ret == 0 && new_ent.ino != target->i_ino)
 			ret = -ESTALE;
-		if (ret == 0)
-			ret = del_entry(mnt, new_dir, &new_dentry->d_name, &new_ent, &ol);
+	}
+	if (ret)
+		goto out;
+
+	if (flags & RENAME_EXCHANGE) {
+		ret = exchange(mnt, old_dir, old_dentry, new_dir, new_dentry, &old_ent, &new_ent,
+			       &ol);
+		goto write;
+	}
+
+	if (target) {
+		ret = del_entry(mnt, new_dir, &new_dentry->d_name, &new_ent, &ol);
 		if (ret == 0 && S_ISDIR(target->i_mode))
 			drop_nlink(new_dir);
 		if (ret == 0)
@@ -617,6 +745,8 @@ static int scoutfs_rename(KC_VFS_IDMAP *idmap, struct inode *old_dir,
 
 	ret = del_entry(mnt, old_dir, &old_dentry->d_name, &old_ent, &ol) ?:
 	      add_entry(mnt, new_dir, &new_dentry->d_name, inode, &ol);
+	if (ret == 0 && wh_ino)
+		ret = add_whiteout(idmap, mnt, old_dir, old_dentry, wh_ino, &ol);
 	if (ret)
 		goto out;
 	if (is_dir && old_dir != new_dir) {
@@ -624,7 +754,9 @@ static int scoutfs_rename(KC_VFS_IDMAP *idmap, struct inode *old_dir,
 		inc_nlink(new_dir);
 	}
 	inode_set_ctime_current(inode);
-	ret = scoutfs_inode_write(inode, &ol) ?: scoutfs_inode_write(old_dir, &ol);
+write:
+	if (ret == 0)
+		ret = scoutfs_inode_write(inode, &ol) ?: scoutfs_inode_write(old_dir, &ol);
 	if (ret == 0 && new_dir != old_dir)
 		ret = scoutfs_inode_write(new_dir, &ol);
 	/* the VFS moves old_dentry to the new name, and drops new_dentry */
@@ -638,6 +770,8 @@ out:
 }
 
 const struct inode_operations scoutfs_dir_iops = {
+	.fileattr_get = scoutfs_fileattr_get,
+	.fileattr_set = scoutfs_fileattr_set,
 	.lookup = scoutfs_lookup,
 	.create = scoutfs_create,
 	.mkdir = scoutfs_mkdir,
@@ -647,6 +781,7 @@ const struct inode_operations scoutfs_dir_iops = {
 	.unlink = scoutfs_unlink,
 	.rmdir = scoutfs_rmdir,
 	.rename = scoutfs_rename,
+	.tmpfile = scoutfs_tmpfile,
 	.setattr = scoutfs_setattr,
 	.getattr = scoutfs_getattr,
 	.listxattr = scoutfs_listxattr,

@@ -24,6 +24,7 @@
 #include "vfs/acl.h"
 #include "vfs/dir.h"
 #include "vfs/file.h"
+#include "vfs/flags.h"
 #include "vfs/inode.h"
 #include "vfs/mount.h"
 #include "vfs/xattr.h"
@@ -134,6 +135,7 @@ static void load_inode(struct inode *inode, const struct scoutfs_inode *sinode)
 	si->next_readdir_pos = le64_to_cpu(sinode->next_readdir_pos);
 	si->next_xattr_id = le64_to_cpu(sinode->next_xattr_id);
 	si->flags = le64_to_cpu(sinode->flags);
+	scoutfs_flags_to_vfs(inode);
 	si->crtime.tv_sec = le64_to_cpu(sinode->crtime.sec);
 	si->crtime.tv_nsec = le32_to_cpu(sinode->crtime.nsec);
 }
@@ -697,4 +699,6 @@ static const struct inode_operations scoutfs_file_iops = {
 	.listxattr = scoutfs_listxattr,
 	.KC_IOP_GET_INODE_ACL = scoutfs_get_acl,
 	.set_acl = scoutfs_set_acl,
+	.fileattr_get = scoutfs_fileattr_get,
+	.fileattr_set = scoutfs_fileattr_set,
 };

@@ -166,8 +166,12 @@ def run(root, progress):
 
 
 def verify(root, progress):
-    with open(progress) as f:
-        lines = f.read().split()
+    # killed before the workload recorded anything: nothing was synced
+    try:
+        with open(progress) as f:
+            lines = f.read().split()
+    except FileNotFoundError:
+        lines = []
     synced = int(lines[-1]) if lines else 0
     have = walk(root) if os.path.isdir(root) else {}
     model = Model()
