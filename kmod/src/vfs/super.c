@@ -34,6 +34,7 @@
 #include "storage/data_alloc.h"
 #include "storage/superblock.h"
 #include "vfs/data.h"
+#include "vfs/export.h"
 #include "vfs/inode.h"
 #include "vfs/mount.h"
 #include "vfs/options.h"
@@ -382,6 +383,7 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	}
 	sb->s_magic = SCOUTFS_BLOCK_MAGIC_SUPER;
 	sb->s_op = &scoutfs_super_ops;
+	sb->s_export_op = &scoutfs_export_ops;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_time_gran = 1;
 	sb->s_max_links = SCOUTFS_LINK_MAX;
