@@ -35,6 +35,7 @@
 #include "storage/superblock.h"
 #include "vfs/data.h"
 #include "vfs/dir.h"
+#include "vfs/export.h"
 #include "vfs/inode.h"
 #include "vfs/mount.h"
 #include "vfs/options.h"
@@ -388,6 +389,7 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_xattr = scoutfs_xattr_handlers;
 	if (mnt->opts.acl)
 		sb->s_flags |= SB_POSIXACL;
+	sb->s_export_op = &scoutfs_export_ops;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_time_gran = 1;
 	sb->s_max_links = SCOUTFS_LINK_MAX;
