@@ -88,6 +88,7 @@ struct check {
 	struct check_vec indexes;
 	struct check_vec orphans;
 	struct check_vec extents;
+	struct check_vec entries;	/* DIRENT, READDIR and LINK_BACKREF items */
 
 	int err;			/* -ENOMEM and the like: stop */
 };
@@ -139,5 +140,7 @@ void check_fs_add_orphan(struct check *c, const struct scoutfs_meta_btree_item *
 void check_fs_add_extent(struct check *c, const struct scoutfs_meta_btree_item *item);
 void check_fs(struct check *c);
 void check_fs_free(struct check *c);
+/* DIRENT, READDIR and LINK_BACKREF items */
+void check_fs_add_entry(struct check *c, const struct scoutfs_meta_btree_item *item);
 
 #endif
