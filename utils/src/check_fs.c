@@ -11,6 +11,11 @@
  * newest version before they are compared.  The records are small
  * copies of the fields that the checks need; memory grows with the
  * number of inodes and extents, like other offline checkers.
+ *
+ * Directory entries are checked against each other and against the
+ * inodes: each entry's three items agree, every entry names an inode
+ * that exists, and the link counts, directory sizes and orphan items of
+ * the inodes follow from the entries that name them and that they hold.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,6 +44,12 @@ struct inode_rec {
 	__u64 next_xattr_id;
 	__u32 mode;
 	__u32 nlink;
+	__u64 size;
+	__u64 next_readdir_pos;
+	/* added up from the directory entries */
+	__u64 links;		/* entries that name the inode */
+	__u64 subdirs;		/* its entries that name directories */
+	__u64 names_len;	/* the total length of its entries' names */
 };
 
 struct index_rec {
@@ -84,6 +95,27 @@ struct extent_rec {
 	__u8 flags;
 };
 
+/*
+ * A DIRENT, READDIR or LINK_BACKREF item.  All three of an entry have
+ * the directory and the readdir pos in their keys; other is what else
+ * the key holds: the name's hash in a DIRENT's, the target inode in a
+ * LINK_BACKREF's, 0 in a READDIR's.  The name itself isn't kept: each
+ * item's hash was checked against its name, so equal hashes and lengths
+ * stand for equal names.
+ */
+struct entry_rec {
+	struct rec r;
+	__u64 dir;
+	__u64 pos;
+	__u64 other;
+	__u8 kind;		/* the item type */
+	/* the value */
+	__u8 type;
+	__u8 name_len;
+	__u64 ino;
+	__u64 hash;
+};
+
 static void *add_rec(struct check *c, struct check_vec *v, size_t size,
 		     const struct scoutfs_meta_btree_item *item)
 {
@@ -116,6 +148,8 @@ void check_fs_add_inode(struct check *c, const struct scoutfs_meta_btree_item *i
 	r->data_seq = le64_to_cpu(ino->data_seq);
 	r->online = le64_to_cpu(ino->online_blocks);
 	r->offline = le64_to_cpu(ino->offline_blocks);
+	r->size = le64_to_cpu(ino->size);
+	r->next_readdir_pos = le64_to_cpu(ino->next_readdir_pos);
 	r->mode = le32_to_cpu(ino->mode);
 	r->nlink = le32_to_cpu(ino->nlink);
 	r->next_xattr_id = le64_to_cpu(ino->next_xattr_id);
@@ -199,6 +233,40 @@ void check_fs_add_extent(struct check *c, const struct scoutfs_meta_btree_item *
 	r->flags = ext->flags;
 }
 
+void check_fs_add_entry(struct check *c, const struct scoutfs_meta_btree_item *item)
+{
+	const struct scoutfs_dirent *d = item->val;
+	const struct scoutfs_key *k = item->key;
+	struct entry_rec *r;
+
+	r = add_rec(c, &c->entries, sizeof(*r), item);
+	if (!r)
+		return;
+	r->kind = k->sk_type;
+	switch (k->sk_type) {
+	case SCOUTFS_DIRENT_TYPE:
+		r->dir = le64_to_cpu(k->sk_first);
+		r->other = le64_to_cpu(k->sk_second);
+		r->pos = le64_to_cpu(k->sk_third);
+		break;
+	case SCOUTFS_READDIR_TYPE:
+		r->dir = le64_to_cpu(k->sk_first);
+		r->pos = le64_to_cpu(k->sk_second);
+		break;
+	default:
+		r->other = le64_to_cpu(k->sk_first);
+		r->dir = le64_to_cpu(k->sk_second);
+		r->pos = le64_to_cpu(k->sk_third);
+		break;
+	}
+	if (r->r.del)
+		return;
+	r->ino = le64_to_cpu(d->ino);
+	r->hash = le64_to_cpu(d->hash);
+	r->type = d->type;
+	r->name_len = (__u8)(item->val_len - sizeof(*d));
+}
+
 void check_fs_free(struct check *c)
 {
 	check_vec_free(&c->inodes);
@@ -207,6 +275,7 @@ void check_fs_free(struct check *c)
 	check_vec_free(&c->xattr_parts);
 	check_vec_free(&c->xattr_heads);
 	check_vec_free(&c->extents);
+	check_vec_free(&c->entries);
 }
 
 /* ---------------------------------------------------------- resolving */
@@ -272,6 +341,20 @@ static int cmp_extent_key(const void *A, const void *B)
 	return cmp_u64(a->last, b->last);
 }
 
+/* the entries of a directory sort together, in pos order, then by kind */
+static int cmp_entry_key(const void *A, const void *B)
+{
+	const struct entry_rec *a = A, *b = B;
+
+	if (a->dir != b->dir)
+		return cmp_u64(a->dir, b->dir);
+	if (a->pos != b->pos)
+		return cmp_u64(a->pos, b->pos);
+	if (a->kind != b->kind)
+		return cmp_u64(a->kind, b->kind);
+	return cmp_u64(a->other, b->other);
+}
+
 /* the newest version of a key sorts first */
 static int newest_first(const void *A, const void *B)
 {
@@ -320,6 +403,13 @@ static int cmp_extent(const void *a, const void *b)
 	return cmp ? cmp : newest_first(a, b);
 }
 
+static int cmp_entry(const void *a, const void *b)
+{
+	int cmp = cmp_entry_key(a, b);
+
+	return cmp ? cmp : newest_first(a, b);
+}
+
 /* keep only the newest version of each key, and drop it if it's a deletion */
 static void resolve(struct check_vec *v, int (*cmp)(const void *, const void *),
 		    int (*cmp_key)(const void *, const void *))
@@ -349,6 +439,19 @@ static const struct inode_rec *find_inode(struct check *c, __u64 ino)
 	if (c->inodes.nr == 0)
 		return NULL;
 	return bsearch(&key, c->inodes.data, c->inodes.nr, c->inodes.size, cmp_inode_key);
+}
+
+static struct inode_rec *find_inode_mut(struct check *c, __u64 ino)
+{
+	return (struct inode_rec *)find_inode(c, ino);
+}
+
+static bool find_orphan(struct check *c, __u64 ino)
+{
+	struct orphan_rec key = { .ino = ino };
+
+	return c->orphans.nr &&
+	       bsearch(&key, c->orphans.data, c->orphans.nr, c->orphans.size, cmp_orphan_key);
 }
 
 static bool find_index(struct check *c, __u8 type, __u64 iseq, __u64 ino)
@@ -424,6 +527,16 @@ static void check_orphans(struct check *c)
 		else if (in->nlink != 0)
 			check_problem(c, where, "orphan item for a linked inode, expected nlink 0, found %u",
 				      in->nlink);
+	}
+
+	/* nothing would ever delete an unlinked inode without one */
+	for (i = 0; i < c->inodes.nr; i++) {
+		in = check_vec_at(&c->inodes, i);
+		if (in->nlink != 0 || find_orphan(c, in->ino))
+			continue;
+		snprintf(where, sizeof(where), "inode %llu", U(in->ino));
+		check_problem(c, where, "nlink 0 without an orphan item: the inode and its space would never be freed%s",
+			      incomplete(c));
 	}
 }
 
@@ -592,6 +705,9 @@ static void check_extents(struct check *c)
 		offline = 0;
 		prev = NULL;
 		snprintf(where, sizeof(where), "inode %llu", U(in->ino));
+		if (e && e->ino == in->ino && !S_ISREG(in->mode))
+			check_problem(c, where, "data extents in an inode that is not a regular file, found mode 0%o",
+				      in->mode);
 		for (; j < c->extents.nr; j++) {
 			e = check_vec_at(&c->extents, j);
 			if (e->ino != in->ino)
@@ -619,6 +735,181 @@ static void check_extents(struct check *c)
 	}
 }
 
+/* ------------------------------------------------ directory entries */
+
+static const char *kind_name(__u8 kind)
+{
+	switch (kind) {
+	case SCOUTFS_DIRENT_TYPE:
+		return "DIRENT";
+	case SCOUTFS_READDIR_TYPE:
+		return "READDIR";
+	default:
+		return "LINK_BACKREF";
+	}
+}
+
+/* the dirent type of a mode, as the kernel stores it */
+static __u8 mode_dt(__u32 mode)
+{
+	return (__u8)((mode & S_IFMT) >> 12);
+}
+
+/* the items of one entry: [DIRENT, READDIR, LINK_BACKREF] or NULL */
+static void check_entry_items(struct check *c, const char *where,
+			      const struct entry_rec *const items[3])
+{
+	const struct entry_rec *ref = NULL;
+	const struct entry_rec *e;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		e = items[i];
+		if (!e)
+			continue;
+		if (!ref) {
+			ref = e;
+			continue;
+		}
+		if (e->ino != ref->ino || e->hash != ref->hash || e->type != ref->type ||
+		    e->name_len != ref->name_len)
+			check_problem(c, where, "entry at pos %llu: the %s item differs from the %s item, expected ino %llu hash 0x%016llx type %u name length %u, found ino %llu hash 0x%016llx type %u name length %u",
+				      U(e->pos), kind_name(e->kind), kind_name(ref->kind),
+				      U(ref->ino), U(ref->hash), ref->type, ref->name_len,
+				      U(e->ino), U(e->hash), e->type, e->name_len);
+	}
+	for (i = 0; i < 3; i++) {
+		if (!items[i])
+			check_problem(c, where, "entry at pos %llu for inode %llu has no %s item%s",
+				      U(ref->pos), U(ref->ino),
+				      kind_name(i == 0 ? SCOUTFS_DIRENT_TYPE :
+						i == 1 ? SCOUTFS_READDIR_TYPE :
+						SCOUTFS_LINK_BACKREF_TYPE),
+				      incomplete(c));
+	}
+}
+
+/*
+ * One entry, from its items' values (the DIRENT's first): its
+ * directory exists, is a directory and gave out its pos, and it names
+ * an inode that exists, with its type.  The entry is counted for the
+ * link count checks.
+ */
+static void check_entry(struct check *c, const char *where, const struct entry_rec *e)
+{
+	struct inode_rec *dir = find_inode_mut(c, e->dir);
+	struct inode_rec *in = find_inode_mut(c, e->ino);
+
+	if (!dir) {
+		check_problem(c, where, "entry at pos %llu for inode %llu in a directory that doesn't exist%s",
+			      U(e->pos), U(e->ino), incomplete(c));
+	} else if (!S_ISDIR(dir->mode)) {
+		check_problem(c, where, "entry at pos %llu for inode %llu in an inode that is not a directory, found mode 0%o",
+			      U(e->pos), U(e->ino), dir->mode);
+	} else {
+		if (e->pos >= dir->next_readdir_pos)
+			check_problem(c, where, "entry at pos %llu not below the directory's next_readdir_pos %llu",
+				      U(e->pos), U(dir->next_readdir_pos));
+		dir->names_len += e->name_len;
+	}
+
+	if (!in) {
+		check_problem(c, where, "entry at pos %llu names inode %llu, which doesn't exist%s",
+			      U(e->pos), U(e->ino), incomplete(c));
+		return;
+	}
+	if (e->type != mode_dt(in->mode))
+		check_problem(c, where, "entry at pos %llu has type %u, but inode %llu has mode 0%o, expected type %u",
+			      U(e->pos), e->type, U(e->ino), in->mode, mode_dt(in->mode));
+	in->links++;
+	if (dir && S_ISDIR(dir->mode) && S_ISDIR(in->mode))
+		dir->subdirs++;
+}
+
+/*
+ * Entries sort by directory and pos, and each entry's three items
+ * together: DIRENT, READDIR, LINK_BACKREF.  The key of each says the
+ * entry's directory and pos, so an item that is missing or twice at a
+ * pos shows in the group of that pos.
+ */
+static void check_entries(struct check *c)
+{
+	const struct entry_rec *items[3];
+	const struct entry_rec *e, *ref;
+	char where[48];
+	size_t i = 0, j;
+	int k;
+
+	while (i < c->entries.nr) {
+		e = check_vec_at(&c->entries, i);
+		snprintf(where, sizeof(where), "directory %llu", U(e->dir));
+		items[0] = items[1] = items[2] = NULL;
+		for (j = i; j < c->entries.nr; j++) {
+			const struct entry_rec *o = check_vec_at(&c->entries, j);
+
+			if (o->dir != e->dir || o->pos != e->pos)
+				break;
+			k = o->kind == SCOUTFS_DIRENT_TYPE ? 0 :
+			    o->kind == SCOUTFS_READDIR_TYPE ? 1 : 2;
+			if (items[k])
+				check_problem(c, where, "entry at pos %llu has two %s items, for inodes %llu and %llu",
+					      U(o->pos), kind_name(o->kind), U(items[k]->ino),
+					      U(o->ino));
+			else
+				items[k] = o;
+		}
+		i = j;
+
+		check_entry_items(c, where, items);
+		ref = items[0] ? items[0] : items[1] ? items[1] : items[2];
+		check_entry(c, where, ref);
+	}
+}
+
+/*
+ * What each inode's entries add up to (check_entries() counted them):
+ * a linked inode other than a directory is named by nlink entries; a
+ * directory by one entry (the root by none) and its nlink is 2 plus its
+ * subdirectories; an unlinked inode is named by none, and an unlinked
+ * directory holds none.  A directory's size is the total length of its
+ * entries' names, which is how the kernel tells that it is empty.
+ */
+static void check_links(struct check *c)
+{
+	const struct inode_rec *in;
+	char where[48];
+	__u64 want;
+	size_t i;
+
+	for (i = 0; i < c->inodes.nr; i++) {
+		in = check_vec_at(&c->inodes, i);
+		snprintf(where, sizeof(where), "inode %llu", U(in->ino));
+
+		if (in->nlink == 0) {
+			if (in->links)
+				check_problem(c, where, "nlink 0, but directory entries name the inode, expected 0, found %llu",
+					      U(in->links));
+			if (S_ISDIR(in->mode) && in->names_len)
+				check_problem(c, where, "unlinked directory (nlink 0) still holds entries");
+		} else if (S_ISDIR(in->mode)) {
+			want = in->ino == SCOUTFS_ROOT_INO ? 0 : 1;
+			if (in->links != want)
+				check_problem(c, where, "directory named by %llu entries, expected %llu%s",
+					      U(in->links), U(want), incomplete(c));
+			if (in->nlink != 2 + in->subdirs)
+				check_problem(c, where, "directory nlink is not 2 plus its subdirectories, expected %llu, found %u%s",
+					      U(2 + in->subdirs), in->nlink, incomplete(c));
+		} else if (in->nlink != in->links) {
+			check_problem(c, where, "nlink is not the number of directory entries that name the inode, expected %llu, found %u%s",
+				      U(in->links), in->nlink, incomplete(c));
+		}
+
+		if (S_ISDIR(in->mode) && in->size != in->names_len)
+			check_problem(c, where, "directory size is not the total length of its entries' names, expected %llu, found %llu%s",
+				      U(in->names_len), U(in->size), incomplete(c));
+	}
+}
+
 void check_fs(struct check *c)
 {
 	const struct inode_rec *root;
@@ -629,6 +920,7 @@ void check_fs(struct check *c)
 	resolve(&c->xattr_parts, cmp_xpart, cmp_xpart_key);
 	resolve(&c->xattr_heads, cmp_xhead, cmp_xhead_key);
 	resolve(&c->extents, cmp_extent, cmp_extent_key);
+	resolve(&c->entries, cmp_entry, cmp_entry_key);
 
 	root = find_inode(c, SCOUTFS_ROOT_INO);
 	if (!root)
@@ -641,4 +933,6 @@ void check_fs(struct check *c)
 	check_orphans(c);
 	check_xattrs(c);
 	check_extents(c);
+	check_entries(c);
+	check_links(c);
 }

@@ -91,6 +91,7 @@ struct check {
 	struct check_vec xattr_parts;	/* every XATTR item */
 	struct check_vec xattr_heads;	/* part 0 of each, with its name */
 	struct check_vec extents;
+	struct check_vec entries;	/* DIRENT, READDIR and LINK_BACKREF items */
 
 	int err;			/* -ENOMEM and the like: stop */
 };
@@ -143,5 +144,7 @@ void check_fs_add_extent(struct check *c, const struct scoutfs_meta_btree_item *
 void check_fs_add_xattr(struct check *c, const struct scoutfs_meta_btree_item *item);
 void check_fs(struct check *c);
 void check_fs_free(struct check *c);
+/* DIRENT, READDIR and LINK_BACKREF items */
+void check_fs_add_entry(struct check *c, const struct scoutfs_meta_btree_item *item);
 
 #endif

@@ -361,6 +361,12 @@ static void collect(struct check *c, const struct scoutfs_meta_btree_item *item)
 		if (fs)
 			check_fs_add_orphan(c, item);
 		break;
+	case SCOUTFS_DIRENT_TYPE:
+	case SCOUTFS_READDIR_TYPE:
+	case SCOUTFS_LINK_BACKREF_TYPE:
+		if (fs)
+			check_fs_add_entry(c, item);
+		break;
 	case SCOUTFS_DATA_EXTENT_TYPE:
 		if (fs)
 			check_fs_add_extent(c, item);

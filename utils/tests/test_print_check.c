@@ -622,6 +622,53 @@ static void set_root(struct scoutfs_btree_root *root, uint64_t blkno, uint64_t s
 	root->height = height;
 }
 
+/* the value of inode ino's item in a leaf */
+static struct scoutfs_inode *leaf_inode(struct scoutfs_btree_block *bt, uint64_t ino)
+{
+	struct scoutfs_key key;
+	unsigned int pos;
+
+	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, ino, SCOUTFS_INODE_TYPE, 0, 0, 0);
+	if (scoutfs_btree_block_find(bt, &key, &pos) < 0)
+		tap_bail("no item for inode %llu", (unsigned long long)ino);
+	return (void *)((char *)bt + le16_to_cpu(bt->items[pos].val_off));
+}
+
+/* which items of a directory entry add_entry_items() adds */
+#define ENTRY_DIRENT	0x1
+#define ENTRY_READDIR	0x2
+#define ENTRY_BACKREF	0x4
+#define ENTRY_ALL	(ENTRY_DIRENT | ENTRY_READDIR | ENTRY_BACKREF)
+
+/* an entry's items, version seq, as the kernel writes them */
+static void add_entry_items(struct scoutfs_btree_block *bt, uint64_t seq, uint64_t dir,
+			    uint64_t pos, uint64_t ino, uint8_t type, const char *name,
+			    unsigned int which)
+{
+	unsigned char buf[sizeof(struct scoutfs_dirent) + SCOUTFS_NAME_LEN];
+	struct scoutfs_dirent *d = (void *)buf;
+	size_t len = strlen(name);
+	uint64_t hash = scoutfs_name_hash(name, len);
+	struct scoutfs_key key;
+
+	memset(buf, 0, sizeof(buf));
+	d->ino = cpu_to_le64(ino);
+	d->hash = cpu_to_le64(hash);
+	d->pos = cpu_to_le64(pos);
+	d->type = type;
+	memcpy(d->name, name, len);
+	len += sizeof(*d);
+	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, dir, SCOUTFS_DIRENT_TYPE, hash, pos, 0);
+	if (which & ENTRY_DIRENT)
+		add_item(bt, &key, seq, 0, buf, (unsigned int)len);
+	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, dir, SCOUTFS_READDIR_TYPE, pos, 0, 0);
+	if (which & ENTRY_READDIR)
+		add_item(bt, &key, seq, 0, buf, (unsigned int)len);
+	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, ino, SCOUTFS_LINK_BACKREF_TYPE, dir, pos, 0);
+	if (which & ENTRY_BACKREF)
+		add_item(bt, &key, seq, 0, buf, (unsigned int)len);
+}
+
 struct two_level {
 	bool low_first_key;	/* the first parent key below the leaf's keys */
 	bool no_right_edge;	/* the last parent key isn't the greatest */
@@ -776,6 +823,18 @@ static void make_log_tree(const struct log_opts *lo)
 	}
 	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, 16, SCOUTFS_INODE_TYPE, 0, 0, 0);
 	add_item(items, &key, 2, 0, &ino, sizeof(ino));
+	/* linked as "f" in the root, whose newer version counts the entry */
+	if (!lo->delete_root) {
+		struct scoutfs_btree_block *fs = meta_block(FS_BLKNO);
+		struct scoutfs_inode root = *leaf_inode(fs, SCOUTFS_ROOT_INO);
+
+		free(fs);
+		root.size = cpu_to_le64(1);
+		root.next_readdir_pos = cpu_to_le64(3);
+		scoutfs_key_set(&key, SCOUTFS_FS_ZONE, SCOUTFS_ROOT_INO, SCOUTFS_INODE_TYPE, 0, 0, 0);
+		add_item(items, &key, 2, 0, &root, sizeof(root));
+	}
+	add_entry_items(items, 2, SCOUTFS_ROOT_INO, 2, 16, SCOUTFS_DT_REG, "f", ENTRY_ALL);
 	put_meta_block(items_blk, items, true);
 
 	avail = new_block(avail_blk, 2, 0);
@@ -1033,6 +1092,276 @@ static void corrupt_alloc(void)
 	EXPECT("allocator total_len off by 5", want);
 }
 
+/* ------------------------------------- directory entries and file data */
+
+/*
+ * A small namespace in the mkfs leaf, all version 1, as a kernel leaves
+ * it after a clean unmount:
+ *
+ *   1   /      nlink 3, entries "f" (pos 2) and "d" (pos 3), size 2
+ *   16  /f     nlink 2, also /d/g; data 0-9 at 1000, unwritten 20-24
+ *              at 1010, offline 30-39
+ *   17  /d     nlink 2, entry "g" (pos 2) for 16, size 1
+ *   18         nlink 0 with its orphan item: unlinked while open;
+ *              data 0-3 at 1015
+ *
+ * data_alloc holds every other data block.  ns_damage picks one thing
+ * to break.
+ */
+enum ns_damage {
+	NS_CLEAN,
+	NS_FILE_NLINK,		/* 16's nlink one too many */
+	NS_DIR_NLINK,		/* the root's nlink misses d */
+	NS_NO_READDIR,		/* d/g without its READDIR item */
+	NS_NO_BACKREF,		/* /f without its LINK_BACKREF item */
+	NS_BACKREF_TYPE,	/* d/g's LINK_BACKREF says it names a directory */
+	NS_DANGLING,		/* /x names inode 30, which doesn't exist */
+	NS_TYPE,		/* /f's items say it names a symlink */
+	NS_POS,			/* d/g at d's next_readdir_pos */
+	NS_DIR_SIZE,		/* the root's size counts 3 more name bytes */
+	NS_IN_FILE,		/* an entry in the regular file 16 */
+	NS_DIR_TWICE,		/* d also named /e */
+	NS_UNLINKED_NAMED,	/* 18 (nlink 0) named /u */
+	NS_NO_ORPHAN,		/* 18 without its orphan item */
+	NS_ORPHAN_LINKED,	/* an orphan item for 16 */
+	NS_EXT_DIR,		/* 18's extent belongs to the directory 17 */
+	NS_EXT_OVERLAP,		/* 16's unwritten extent at 8-12 */
+	NS_EXT_COUNTS,		/* 16's counts leave out unwritten and offline */
+	NS_EXT_FLAGS,		/* 16's offline extent has a blkno and a new flag */
+	NS_DATA_LEAK,		/* 18's extent is gone, its blocks aren't free */
+	NS_DATA_SHARED,		/* 18's extent maps 16's blocks */
+	NS_DATA_FREE,		/* 16's first blocks are free in data_alloc too */
+};
+
+static void add_ns_inode(struct scoutfs_btree_block *bt, uint64_t ino, uint32_t mode,
+			 uint32_t nlink, uint64_t size, uint64_t next_pos,
+			 uint64_t online, uint64_t offline)
+{
+	struct scoutfs_inode in = { 0 };
+	struct scoutfs_key key;
+
+	in.size = cpu_to_le64(size);
+	in.meta_seq = cpu_to_le64(1);
+	in.data_seq = cpu_to_le64(1);
+	in.online_blocks = cpu_to_le64(online);
+	in.offline_blocks = cpu_to_le64(offline);
+	in.next_readdir_pos = cpu_to_le64(next_pos);
+	in.next_xattr_id = cpu_to_le64(1);
+	in.nlink = cpu_to_le32(nlink);
+	in.mode = cpu_to_le32(mode);
+	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, ino, SCOUTFS_INODE_TYPE, 0, 0, 0);
+	add_item(bt, &key, 1, 0, &in, sizeof(in));
+	scoutfs_key_set(&key, SCOUTFS_INODE_INDEX_ZONE, 0, SCOUTFS_INODE_INDEX_META_SEQ_TYPE,
+			1, ino, 0);
+	add_item(bt, &key, 1, 0, NULL, 0);
+	scoutfs_key_set(&key, SCOUTFS_INODE_INDEX_ZONE, 0, SCOUTFS_INODE_INDEX_DATA_SEQ_TYPE,
+			1, ino, 0);
+	add_item(bt, &key, 1, 0, NULL, 0);
+}
+
+static void add_ns_extent(struct scoutfs_btree_block *bt, uint64_t ino, uint64_t start,
+			  uint64_t len, uint64_t blkno, uint8_t flags)
+{
+	struct scoutfs_data_extent ext = { 0 };
+	struct scoutfs_key key;
+
+	ext.len = cpu_to_le64(len);
+	ext.blkno = cpu_to_le64(blkno);
+	ext.flags = flags;
+	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, ino, SCOUTFS_DATA_EXTENT_TYPE,
+			start + len - 1, 0, 0);
+	add_item(bt, &key, 1, 0, &ext, sizeof(ext));
+}
+
+/* rewrite data_alloc's leaf to hold exactly the nr extents [start, len] */
+static void set_data_free(super_buf *sb, const uint64_t (*exts)[2], unsigned int nr)
+{
+	struct scoutfs_btree_block *bt = new_block(DATA_ALLOC_BLKNO, 1, 0);
+	struct scoutfs_key key;
+	uint64_t total = 0, last;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		last = exts[i][0] + exts[i][1] - 1;
+		scoutfs_key_set(&key, SCOUTFS_FREE_EXTENT_ZONE, 0, SCOUTFS_FREE_BLKNO_TYPE,
+				last, exts[i][1], 0);
+		add_item(bt, &key, 1, 0, NULL, 0);
+		scoutfs_key_set(&key, SCOUTFS_FREE_EXTENT_ZONE, 0, SCOUTFS_FREE_LEN_TYPE,
+				exts[i][1], last, 0);
+		add_item(bt, &key, 1, 0, NULL, 0);
+		total += exts[i][1];
+	}
+	put_meta_block(DATA_ALLOC_BLKNO, bt, true);
+	set_root(&sb->s.data_alloc.root, DATA_ALLOC_BLKNO, 1, 1);
+	sb->s.data_alloc.total_len = cpu_to_le64(total);
+}
+
+static void make_ns(enum ns_damage dmg)
+{
+	struct scoutfs_btree_block *bt = meta_block(FS_BLKNO);
+	uint64_t total = mkfs_res.total_data_blocks;
+	uint64_t free_exts[2][2] = { { 256, 1000 - 256 }, { 1019, total - 1019 } };
+	struct scoutfs_inode *root = leaf_inode(bt, SCOUTFS_ROOT_INO);
+	uint64_t online16 = 15, offline16 = 10;
+	uint8_t flags = 0;
+	struct scoutfs_key key;
+	super_buf sb;
+
+	/* the root, from mkfs, gets its two entries (and damage) */
+	root->nlink = cpu_to_le32(dmg == NS_DIR_NLINK ? 2 : dmg == NS_DIR_TWICE ? 4 : 3);
+	root->size = cpu_to_le64(dmg == NS_DIR_SIZE ? 5 : 2);
+	root->next_readdir_pos = cpu_to_le64(4);
+	if (dmg == NS_DANGLING || dmg == NS_DIR_TWICE || dmg == NS_UNLINKED_NAMED) {
+		root->size = cpu_to_le64(3);
+		root->next_readdir_pos = cpu_to_le64(5);
+	}
+	add_entry_items(bt, 1, SCOUTFS_ROOT_INO, 2, 16,
+			dmg == NS_TYPE ? SCOUTFS_DT_LNK : SCOUTFS_DT_REG, "f",
+			dmg == NS_NO_BACKREF ? ENTRY_DIRENT | ENTRY_READDIR : ENTRY_ALL);
+	add_entry_items(bt, 1, SCOUTFS_ROOT_INO, 3, 17, SCOUTFS_DT_DIR, "d", ENTRY_ALL);
+	if (dmg == NS_DANGLING)
+		add_entry_items(bt, 1, SCOUTFS_ROOT_INO, 4, 30, SCOUTFS_DT_REG, "x", ENTRY_ALL);
+	if (dmg == NS_DIR_TWICE)
+		add_entry_items(bt, 1, SCOUTFS_ROOT_INO, 4, 17, SCOUTFS_DT_DIR, "e", ENTRY_ALL);
+	if (dmg == NS_UNLINKED_NAMED)
+		add_entry_items(bt, 1, SCOUTFS_ROOT_INO, 4, 18, SCOUTFS_DT_REG, "u", ENTRY_ALL);
+
+	/* 16: /f and /d/g, with data */
+	if (dmg == NS_EXT_COUNTS) {
+		online16 = 10;
+		offline16 = 0;
+	}
+	add_ns_inode(bt, 16, 0100644, dmg == NS_FILE_NLINK ? 3 : 2, 160 * 1024, 2,
+		     online16, offline16);
+	add_ns_extent(bt, 16, 0, 10, 1000, 0);
+	add_ns_extent(bt, 16, dmg == NS_EXT_OVERLAP ? 8 : 20, 5, 1010,
+		      SCOUTFS_EXTENT_FLAG_UNWRITTEN);
+	if (dmg == NS_EXT_FLAGS)
+		flags = 0x4;
+	add_ns_extent(bt, 16, 30, 10, dmg == NS_EXT_FLAGS ? 5 : 0,
+		      SCOUTFS_EXTENT_FLAG_OFFLINE | flags);
+	if (dmg == NS_IN_FILE)
+		add_entry_items(bt, 1, 16, 2, 17, SCOUTFS_DT_DIR, "z", ENTRY_ALL);
+
+	/* 17: /d, holding g */
+	add_ns_inode(bt, 17, 040755, 2, 1, 3, dmg == NS_EXT_DIR ? 4 : 0, 0);
+	if (dmg == NS_BACKREF_TYPE) {
+		add_entry_items(bt, 1, 17, 2, 16, SCOUTFS_DT_REG, "g",
+				ENTRY_DIRENT | ENTRY_READDIR);
+		add_entry_items(bt, 1, 17, 2, 16, SCOUTFS_DT_DIR, "g", ENTRY_BACKREF);
+	} else {
+		add_entry_items(bt, 1, 17, dmg == NS_POS ? 3 : 2, 16, SCOUTFS_DT_REG, "g",
+				dmg == NS_NO_READDIR ? ENTRY_DIRENT | ENTRY_BACKREF : ENTRY_ALL);
+	}
+
+	/* 18: unlinked, still open */
+	add_ns_inode(bt, 18, 0100600, 0, 16384, 2,
+		     dmg == NS_EXT_DIR || dmg == NS_DATA_LEAK ? 0 : 4, 0);
+	if (dmg == NS_EXT_DIR)
+		add_ns_extent(bt, 17, 0, 4, 1015, 0);
+	else if (dmg != NS_DATA_LEAK)
+		add_ns_extent(bt, 18, 0, 4, dmg == NS_DATA_SHARED ? 1000 : 1015, 0);
+	if (dmg != NS_NO_ORPHAN) {
+		scoutfs_key_set(&key, SCOUTFS_ORPHAN_ZONE, 18, SCOUTFS_ORPHAN_TYPE, 0, 0, 0);
+		add_item(bt, &key, 1, 0, NULL, 0);
+	}
+	if (dmg == NS_ORPHAN_LINKED) {
+		scoutfs_key_set(&key, SCOUTFS_ORPHAN_ZONE, 16, SCOUTFS_ORPHAN_TYPE, 0, 0, 0);
+		add_item(bt, &key, 1, 0, NULL, 0);
+	}
+	put_meta_block(FS_BLKNO, bt, true);
+
+	get_super(meta_path, &sb);
+	sb.s.next_ino = cpu_to_le64(32);
+	if (dmg == NS_DATA_FREE)
+		free_exts[0][1] += 2;	/* 256-1001 */
+	set_data_free(&sb, (const uint64_t (*)[2])free_exts, 2);
+	put_super(meta_path, &sb, true);
+}
+
+static void test_namespace(void)
+{
+	struct scoutfs_check_result res;
+	struct lines out;
+	int status;
+
+	make_ns(NS_CLEAN);
+	status = check_devs(meta_path, data_path, &out, &res);
+	tap_is_int(status, SCOUTFS_CHECK_CLEAN,
+		   "namespace with links, subdirectory, unlinked open file and data: check exits 0");
+	if (out.len)
+		tap_diag("problems:\n%s", out.s);
+	free(out.s);
+	restore_pristine();
+
+	make_ns(NS_FILE_NLINK);
+	EXPECT("file nlink one too many",
+	       "inode 16: nlink is not the number of directory entries that name the inode, expected 2, found 3");
+	make_ns(NS_DIR_NLINK);
+	EXPECT("directory nlink without its subdirectory",
+	       "inode 1: directory nlink is not 2 plus its subdirectories, expected 3, found 2");
+	make_ns(NS_NO_READDIR);
+	EXPECT("entry without its READDIR item",
+	       "directory 17: entry at pos 2 for inode 16 has no READDIR item");
+	make_ns(NS_NO_BACKREF);
+	EXPECT("entry without its LINK_BACKREF item",
+	       "directory 1: entry at pos 2 for inode 16 has no LINK_BACKREF item");
+	make_ns(NS_BACKREF_TYPE);
+	EXPECT("LINK_BACKREF differing from its DIRENT",
+	       "directory 17: entry at pos 2: the LINK_BACKREF item differs from the DIRENT item, expected ino 16 hash 0x");
+	make_ns(NS_DANGLING);
+	EXPECT("entry for a missing inode",
+	       "directory 1: entry at pos 4 names inode 30, which doesn't exist");
+	make_ns(NS_TYPE);
+	EXPECT("entry type not the inode's",
+	       "directory 1: entry at pos 2 has type 10, but inode 16 has mode 0100644, expected type 8");
+	make_ns(NS_POS);
+	EXPECT("entry pos not given out",
+	       "directory 17: entry at pos 3 not below the directory's next_readdir_pos 3");
+	make_ns(NS_DIR_SIZE);
+	EXPECT("directory size off",
+	       "inode 1: directory size is not the total length of its entries' names, expected 2, found 5");
+	make_ns(NS_IN_FILE);
+	EXPECT("entry in a regular file",
+	       "directory 16: entry at pos 2 for inode 17 in an inode that is not a directory, found mode 0100644");
+	make_ns(NS_DIR_TWICE);
+	EXPECT("directory with two names",
+	       "inode 17: directory named by 2 entries, expected 1");
+	make_ns(NS_UNLINKED_NAMED);
+	EXPECT("unlinked inode with a name",
+	       "inode 18: nlink 0, but directory entries name the inode, expected 0, found 1");
+	make_ns(NS_NO_ORPHAN);
+	EXPECT("unlinked inode without an orphan item",
+	       "inode 18: nlink 0 without an orphan item: the inode and its space would never be freed");
+	make_ns(NS_ORPHAN_LINKED);
+	EXPECT("orphan item for a linked inode",
+	       "inode 16: orphan item for a linked inode, expected nlink 0, found 2");
+	make_ns(NS_EXT_DIR);
+	EXPECT("data extent in a directory",
+	       "inode 17: data extents in an inode that is not a regular file, found mode 040755");
+	make_ns(NS_EXT_OVERLAP);
+	EXPECT("overlapping extents of a file",
+	       "inode 16: data extents at logical 0-9 and 8-12 overlap");
+	make_ns(NS_EXT_COUNTS);
+	EXPECT("block counts without unwritten and offline extents",
+	       "inode 16: online_blocks does not match the extents, expected 15, found 10",
+	       "inode 16: offline_blocks does not match the extents, expected 10, found 0");
+	make_ns(NS_EXT_FLAGS);
+	EXPECT("offline extent with a blkno and an unknown flag",
+	       "item fs.16.extent.39.0.0: unknown extent flags, expected at most 0x3, found 0x6",
+	       "item fs.16.extent.39.0.0: offline extent with data blocks, expected blkno 0, found 5");
+	make_ns(NS_DATA_LEAK);
+	EXPECT("data blocks of no file and not free",
+	       "data space: data blocks 1015-1018 leaked: neither free nor used by a file");
+	make_ns(NS_DATA_SHARED);
+	EXPECT("data blocks of two files",
+	       "data space: data blocks 1000-1003 doubly used: by the extent of inode 18 at logical 0-3 (data 1000-1003) and by the extent of inode 16 at logical 0-9 (data 1000-1009)",
+	       "data space: data blocks 1015-1018 leaked");
+	make_ns(NS_DATA_FREE);
+	EXPECT("data blocks of a file also free",
+	       "data space: data blocks 1000-1001 doubly used: by the free extent 256-1001 of data_alloc and by the extent of inode 16 at logical 0-9 (data 1000-1009)");
+}
+
 static void test_operational(void)
 {
 	struct scoutfs_check_result res;
@@ -1159,7 +1488,7 @@ static void fuzz(const char *what, unsigned int nr_blocks)
 	       found, clean);
 }
 
-/* damage to what mkfs wrote, then to log and two level trees */
+/* damage to what mkfs wrote, to log and two level trees, and to a namespace */
 static void test_fuzz(void)
 {
 	struct two_level tl = { .leaf_seq = 1 };
@@ -1180,6 +1509,12 @@ static void test_fuzz(void)
 	}
 	snapshot_io(&fuzz_base, false);
 	fuzz("log and two level trees", NR_SNAP_BLOCKS - 1);
+	restore_pristine();
+
+	/* entries, links, orphans and extents, with data_alloc rebuilt */
+	make_ns(NS_CLEAN);
+	snapshot_io(&fuzz_base, false);
+	fuzz("namespace and data", NR_MKFS_BLOCKS);
 	restore_pristine();
 }
 
@@ -1223,6 +1558,7 @@ int main(void)
 	corrupt_alloc();
 	test_two_level();
 	test_log_tree();
+	test_namespace();
 	test_operational();
 	test_fuzz();
 
