@@ -389,8 +389,6 @@ int scoutfs_block_writer_write(struct scoutfs_block_cache *bc,
 		wait_event(wb.waitq, atomic_read(&wb.pending) == 0);
 	if (ret == 0 && wb.status != BLK_STS_OK)
 		ret = blk_status_to_errno(wb.status);
-	if (ret == 0)
-		ret = blkdev_issue_flush(bc->bdev);
 	if (ret) {
 		pr_err("scoutfs %016llx: writing %lu metadata blocks failed (%d)\n",
 		       bc->fsid, wri->nr_dirty, ret);

@@ -89,10 +89,12 @@ void scoutfs_block_forget(struct scoutfs_block_cache *bc,
 			  struct scoutfs_block *blk);
 
 /*
- * Write every dirty block of the writer (setting their crcs), wait for
- * them and flush the device's cache, so that a superblock written after
- * this can refer to them.  On success the blocks are clean cached
- * blocks and the writer is empty.  On failure the writer keeps them.
+ * Write every dirty block of the writer (setting their crcs) and wait
+ * for them.  They may still be in the device's volatile cache: the
+ * superblock that refers to them is written with a preflush
+ * (storage/superblock.c), which makes every completed write durable
+ * first.  On success the blocks are clean cached blocks and the writer
+ * is empty.  On failure the writer keeps them.
  */
 int scoutfs_block_writer_write(struct scoutfs_block_cache *bc,
 			       struct scoutfs_block_writer *wri);

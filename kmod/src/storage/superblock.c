@@ -147,7 +147,12 @@ int scoutfs_write_super(struct block_device *meta, struct scoutfs_super_block *s
 	le64_add_cpu(&super->hdr.seq, 1);
 	memcpy(blk, super, sizeof(*super));
 	scoutfs_block_set_crc(blk, SCOUTFS_SUPER_SIZE);
-	/* everything the superblock refers to was written before: flush it first */
+	/*
+	 * Everything the superblock refers to was written before, by this
+	 * node or (a mount's log tree) another: the preflush makes all of
+	 * it durable, as a cache flush covers the device's whole volatile
+	 * cache, whichever initiator's writes are in it.
+	 */
 	ret = scoutfs_bio_page(meta, page, SCOUTFS_SUPER_OFFSET, SCOUTFS_SUPER_SIZE,
 			       REQ_OP_WRITE | REQ_SYNC | REQ_META | REQ_PREFLUSH | REQ_FUA);
 	__free_page(page);

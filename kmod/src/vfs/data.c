@@ -270,11 +270,14 @@ static int set_range(struct inode *inode, u64 start, u64 len, const struct ext *
 /* ---------------------------------------------------- ordered data writes */
 
 struct data_mount {
+	struct block_device *bdev;	/* the data device */
 	spinlock_t lock;
 	struct list_head inodes;	/* given blocks in the open transaction */
 	struct list_head committing;	/* written by the commit in progress */
 	struct list_head to_put;	/* written: their references go */
 	struct work_struct put_work;
+	u64 flushes_started;		/* data device cache flushes, numbered */
+	u64 flushed;			/* the newest that completed */
 };
 
 static struct data_mount *DATA_MNT(struct super_block *sb)
@@ -282,23 +285,84 @@ static struct data_mount *DATA_MNT(struct super_block *sb)
 	return SCOUTFS_MNT(sb)->data;
 }
 
-/* the commit will write inode's pages first; the list holds a reference */
+/*
+ * Which of the lists an inode is on (si->data_list, under dm->lock).
+ * The list holds one reference to it, whichever list it is.
+ */
+enum {
+	DATA_LIST_NONE = 0,
+	DATA_LIST_OPEN,		/* dm->inodes */
+	DATA_LIST_COMMITTING,	/* dm->committing */
+	DATA_LIST_TO_PUT,	/* dm->to_put */
+};
+
+/*
+ * The commit of the open transaction will write inode's pages first.
+ * An inode still on the list of the commit before (written by it,
+ * waiting to be put) moves back to the open one with its reference: its
+ * new blocks are this transaction's.  Called under a transaction hold,
+ * so never while a commit's write_data() walks its list.
+ */
 static void track_inode(struct inode *inode)
 {
 	struct data_mount *dm = DATA_MNT(inode->i_sb);
 	struct scoutfs_inode_info *si = SCOUTFS_I(inode);
 
-	if (!list_empty_careful(&si->data_entry))
+	if (READ_ONCE(si->data_list) == DATA_LIST_OPEN)
 		return;
 	spin_lock(&dm->lock);
-	if (list_empty(&si->data_entry)) {
+	if (si->data_list == DATA_LIST_NONE)
 		ihold(inode);
-		list_add_tail(&si->data_entry, &dm->inodes);
+	if (si->data_list != DATA_LIST_OPEN) {
+		list_move_tail(&si->data_entry, &dm->inodes);
+		WRITE_ONCE(si->data_list, DATA_LIST_OPEN);
 	}
 	spin_unlock(&dm->lock);
 }
 
-/* holders are kept out: no new blocks are given meanwhile */
+void scoutfs_data_track_write(struct inode *inode)
+{
+	track_inode(inode);
+}
+
+/* move every inode of list from to list to, under dm->lock */
+static void move_all(struct list_head *from, struct list_head *to, u8 state)
+{
+	struct scoutfs_inode_info *si;
+
+	list_for_each_entry(si, from, data_entry)
+		WRITE_ONCE(si->data_list, state);
+	list_splice_tail_init(from, to);
+}
+
+/*
+ * Make every data write that completed before this call durable: a
+ * cache flush of the data device, numbered so that a sync can tell
+ * whether one that started after its writes completed has finished.
+ */
+static int flush_data_dev(struct data_mount *dm)
+{
+	u64 nr;
+	int ret;
+
+	spin_lock(&dm->lock);
+	nr = ++dm->flushes_started;
+	spin_unlock(&dm->lock);
+	ret = blkdev_issue_flush(dm->bdev);
+	if (ret == 0) {
+		spin_lock(&dm->lock);
+		dm->flushed = max(dm->flushed, nr);
+		spin_unlock(&dm->lock);
+	}
+	return ret;
+}
+
+/*
+ * Holders are kept out: no new blocks are given meanwhile.  The blocks
+ * the new extents point to are written and flushed before the metadata
+ * that refers to them (the superblock's preflush is of the metadata
+ * device only).
+ */
 static int write_data(void *arg)
 {
 	struct data_mount *dm = arg;
@@ -307,15 +371,39 @@ static int write_data(void *arg)
 	int err;
 
 	spin_lock(&dm->lock);
-	list_splice_tail_init(&dm->inodes, &dm->committing);
+	move_all(&dm->inodes, &dm->committing, DATA_LIST_COMMITTING);
 	spin_unlock(&dm->lock);
 
+	if (list_empty(&dm->committing))
+		return 0;
 	list_for_each_entry(si, &dm->committing, data_entry) {
 		err = filemap_write_and_wait(si->vfs_inode.i_mapping);
 		if (err && !ret)
 			ret = err;
 	}
-	return ret;
+	return ret ?: flush_data_dev(dm);
+}
+
+u64 scoutfs_data_flush_mark(struct super_block *sb)
+{
+	struct data_mount *dm = DATA_MNT(sb);
+	u64 mark;
+
+	spin_lock(&dm->lock);
+	mark = dm->flushes_started;
+	spin_unlock(&dm->lock);
+	return mark;
+}
+
+int scoutfs_data_flush_since(struct super_block *sb, u64 mark)
+{
+	struct data_mount *dm = DATA_MNT(sb);
+	bool done;
+
+	spin_lock(&dm->lock);
+	done = dm->flushed > mark;
+	spin_unlock(&dm->lock);
+	return done ? 0 : flush_data_dev(dm);
 }
 
 /*
@@ -328,7 +416,7 @@ static void committed(void *arg)
 	struct data_mount *dm = arg;
 
 	spin_lock(&dm->lock);
-	list_splice_tail_init(&dm->committing, &dm->to_put);
+	move_all(&dm->committing, &dm->to_put, DATA_LIST_TO_PUT);
 	spin_unlock(&dm->lock);
 	queue_work(system_unbound_wq, &dm->put_work);
 }
@@ -342,6 +430,7 @@ static void put_worker(struct work_struct *work)
 	while ((si = list_first_entry_or_null(&dm->to_put, struct scoutfs_inode_info,
 					      data_entry))) {
 		list_del_init(&si->data_entry);
+		WRITE_ONCE(si->data_list, DATA_LIST_NONE);
 		spin_unlock(&dm->lock);
 		iput(&si->vfs_inode);
 		spin_lock(&dm->lock);
@@ -368,6 +457,7 @@ int scoutfs_data_mount_init(struct super_block *sb)
 	dm = kzalloc(sizeof(*dm), GFP_KERNEL);
 	if (!dm)
 		return -ENOMEM;
+	dm->bdev = sb->s_bdev;
 	spin_lock_init(&dm->lock);
 	INIT_LIST_HEAD(&dm->inodes);
 	INIT_LIST_HEAD(&dm->committing);

@@ -64,12 +64,27 @@ loff_t scoutfs_data_seek(struct inode *inode, loff_t offset, int whence,
 
 /*
  * Ordered data for the transaction (items/trans.h data ops): inodes
- * given new blocks are listed until the commit has written their pages.
+ * given new blocks or written through the page cache are listed until
+ * the commit has written their pages, so a commit's metadata never
+ * points at blocks whose data isn't on disk, and never comes without the
+ * data written before it.  Writes call scoutfs_data_track_write() under
+ * their transaction hold.
  */
+void scoutfs_data_track_write(struct inode *inode);
+
 struct scoutfs_mount;
 
 int scoutfs_data_mount_init(struct super_block *sb);
 void scoutfs_data_mount_destroy(struct scoutfs_mount *mnt);
+/*
+ * Durable file data for fsync and sync: take a mark once the writes to
+ * keep have completed, and after the commit flush the data device
+ * unless a flush that started after the mark has finished (a commit
+ * flushes the data device when it wrote ordered data).
+ */
+u64 scoutfs_data_flush_mark(struct super_block *sb);
+int scoutfs_data_flush_since(struct super_block *sb, u64 mark);
+
 /* after a sync: the inodes it wrote are let go (before unmount evicts) */
 void scoutfs_data_sync_done(struct super_block *sb);
 

@@ -149,6 +149,9 @@ static int scoutfs_write_end(struct file *file, struct address_space *mapping, l
 	if (old_size < pos)
 		pagecache_isize_extended(inode, old_size, pos);
 
+	/* the commit writes the page before its metadata */
+	if (ret > 0)
+		scoutfs_data_track_write(inode);
 	if (io && io->wrote_inode) {
 		err = scoutfs_inode_write(inode, io->ol);
 		if (err)
@@ -385,6 +388,7 @@ static vm_fault_t scoutfs_page_mkwrite(struct vm_fault *vmf)
 			break;
 		ret = block_page_mkwrite(vmf->vma, vmf, scoutfs_get_block);
 		if (ret == 0) {
+			scoutfs_data_track_write(inode);
 			data_changed(inode, &io);
 			ret = scoutfs_inode_write(inode, &ol);
 			if (ret)
@@ -578,14 +582,19 @@ static int scoutfs_file_open(struct inode *inode, struct file *file)
 }
 
 /* the file's dirty pages, then the commit that makes its changes durable */
+/* the file's pages and direct writes, then the metadata, then the data device's cache */
 int scoutfs_file_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
+	struct super_block *sb = file_inode(file)->i_sb;
+	u64 mark;
 	int ret;
 
 	ret = file_write_and_wait_range(file, start, end);
 	if (ret)
 		return ret;
-	return scoutfs_trans_sync(SCOUTFS_MNT(file_inode(file)->i_sb)->trans, true);
+	mark = scoutfs_data_flush_mark(sb);
+	return scoutfs_trans_sync(SCOUTFS_MNT(sb)->trans, true) ?:
+	       scoutfs_data_flush_since(sb, mark);
 }
 
 const struct file_operations scoutfs_file_fops = {

@@ -38,6 +38,7 @@ static void init_once(void *arg)
 	spin_lock_init(&si->io_lock);
 	INIT_LIST_HEAD(&si->io_list);
 	INIT_LIST_HEAD(&si->data_entry);
+	si->data_list = 0;	/* DATA_LIST_NONE: inodes are freed off the lists */
 	init_rwsem(&si->xattr_rwsem);
 	inode_init_once(&si->vfs_inode);
 }

@@ -22,7 +22,8 @@ struct scoutfs_inode_info {
 	bool item_stale;	/* changed inside an operation: ->write_inode writes it */
 	spinlock_t io_lock;
 	struct list_head io_list;	/* struct scoutfs_data_io of tasks in our file ops */
-	struct list_head data_entry;	/* given blocks in the open transaction (data.c) */
+	struct list_head data_entry;	/* ordered data lists (data.c) */
+	u8 data_list;			/* which one it is on (data.c) */
 	struct rw_semaphore xattr_rwsem;	/* an xattr's parts change together */
 	struct inode vfs_inode;
 };

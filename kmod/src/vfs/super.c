@@ -182,16 +182,22 @@ static int scoutfs_show_options(struct seq_file *seq, struct dentry *root)
 	return 0;
 }
 
+/* with wait, the VFS has written and waited for every dirty page first */
 static int scoutfs_sync_fs(struct super_block *sb, int wait)
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(sb);
+	u64 mark;
 	int ret;
 
 	if (!mnt->trans)
 		return 0;
-	ret = scoutfs_trans_sync(mnt->trans, wait);
-	if (wait)
-		scoutfs_data_sync_done(sb);
+	if (!wait)
+		return scoutfs_trans_sync(mnt->trans, false);
+	mark = scoutfs_data_flush_mark(sb);
+	ret = scoutfs_trans_sync(mnt->trans, true);
+	if (ret == 0 && !sb_rdonly(sb))
+		ret = scoutfs_data_flush_since(sb, mark);
+	scoutfs_data_sync_done(sb);
 	return ret;
 }
 
