@@ -11,6 +11,7 @@
 #include "cluster/cluster.h"
 #include "cluster/lock.h"
 #include "cluster/fence.h"
+#include "cluster/omap.h"
 #include "cluster/quorum.h"
 #include "cluster/server.h"
 #include "format/wire.h"
@@ -23,6 +24,8 @@ struct scoutfs_cluster {
 	struct scoutfs_quorum *quorum;
 	struct scoutfs_client *client;
 	struct scoutfs_lock_client *locks;
+	struct scoutfs_omap *omap;
+	atomic64_t greeted_gen;			/* the client's current connection */
 	struct mutex server_mutex;
 	struct scoutfs_server *server;
 };
@@ -107,6 +110,31 @@ static int find_leader(void *arg, struct scoutfs_inet_addr *addr, u64 *term)
 	return scoutfs_quorum_find_leader(cl->quorum, addr, term);
 }
 
+/* the server's requests to this mount */
+static int client_lock_request(struct scoutfs_net_conn *conn, u8 cmd, u64 id, void *data,
+			       u32 data_len)
+{
+	struct scoutfs_cluster *cl = scoutfs_client_handler_arg(conn);
+
+	return scoutfs_lock_client_give_way(cl->locks, conn, cmd, id, data, data_len);
+}
+
+static int client_open_map_request(struct scoutfs_net_conn *conn, u8 cmd, u64 id, void *data,
+				   u32 data_len)
+{
+	struct scoutfs_cluster *cl = scoutfs_client_handler_arg(conn);
+
+	return scoutfs_omap_answer(cl->omap, conn, cmd, id, data, data_len);
+}
+
+static void client_greeted(void *arg, u64 gen)
+{
+	struct scoutfs_cluster *cl = arg;
+
+	atomic64_set(&cl->greeted_gen, gen);
+	scoutfs_lock_client_greeted(cl->locks, gen);
+}
+
 int scoutfs_cluster_join(struct scoutfs_cluster **cl_ret,
 			 const struct scoutfs_cluster_args *args)
 {
@@ -125,9 +153,10 @@ int scoutfs_cluster_join(struct scoutfs_cluster **cl_ret,
 		.keepalive_ms = args->tcp_keepalive_timeout_ms,
 		.find_leader = find_leader,
 		.requests = {
-			[SCOUTFS_NET_CMD_LOCK] = scoutfs_lock_client_give_way,
+			[SCOUTFS_NET_CMD_LOCK] = client_lock_request,
+			[SCOUTFS_NET_CMD_OPEN_MAP] = client_open_map_request,
 		},
-		.greeted = scoutfs_lock_client_greeted,
+		.greeted = client_greeted,
 	};
 	struct scoutfs_cluster *cl;
 	int ret;
@@ -140,7 +169,8 @@ int scoutfs_cluster_join(struct scoutfs_cluster **cl_ret,
 	ca.find_leader_arg = cl;
 
 	cl->fences = scoutfs_fences_create(args->fsid);
-	if (!cl->fences) {
+	cl->omap = scoutfs_omap_create();
+	if (!cl->fences || !cl->omap) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -154,7 +184,7 @@ int scoutfs_cluster_join(struct scoutfs_cluster **cl_ret,
 		ret = -ENOMEM;
 		goto stop_quorum;
 	}
-	ca.handler_arg = cl->locks;
+	ca.handler_arg = cl;
 	ret = scoutfs_client_start(&cl->client, &ca);
 	if (ret) {
 		scoutfs_lock_client_destroy(cl->locks);
@@ -170,6 +200,7 @@ stop_quorum:
 	stop_server(cl);
 out:
 	scoutfs_fences_destroy(cl->fences);
+	scoutfs_omap_destroy(cl->omap);
 	kfree(cl);
 	return ret;
 }
@@ -191,6 +222,7 @@ void scoutfs_cluster_leave(struct scoutfs_cluster *cl)
 	scoutfs_quorum_stop(cl->quorum);
 	stop_server(cl);
 	scoutfs_fences_destroy(cl->fences);
+	scoutfs_omap_destroy(cl->omap);
 	kfree(cl);
 }
 
@@ -207,6 +239,11 @@ struct scoutfs_lock_client *scoutfs_cluster_locks(struct scoutfs_cluster *cl)
 struct scoutfs_fences *scoutfs_cluster_fences(struct scoutfs_cluster *cl)
 {
 	return cl->fences;
+}
+
+struct scoutfs_omap *scoutfs_cluster_omap(struct scoutfs_cluster *cl)
+{
+	return cl->omap;
 }
 
 /* a request whose response must be exactly out_size bytes (else -EIO) */
@@ -306,3 +343,44 @@ static int get_roots(void *arg, struct scoutfs_btree_root *fs_root,
 const struct scoutfs_forest_ops scoutfs_cluster_forest_ops = {
 	.get_roots = get_roots,
 };
+
+/* a request on the current connection only, answered exactly out_size bytes */
+static int request_now(struct scoutfs_cluster *cl, u8 cmd, const void *in, u32 in_len,
+		       void *out, u32 out_size)
+{
+	u64 gen = atomic64_read(&cl->greeted_gen);
+	int ret;
+
+	if (gen == 0)
+		return -ENOTCONN;
+	ret = scoutfs_client_request_on(cl->client, gen, cmd, in, in_len, out, out_size);
+	if (ret >= 0 && ret < out_size)
+		ret = -EIO;
+	return ret < 0 ? ret : 0;
+}
+
+int scoutfs_cluster_open_map(struct scoutfs_cluster *cl, u64 group_nr,
+			     struct scoutfs_net_open_map *om)
+{
+	struct scoutfs_net_open_map_req req = { .group_nr = cpu_to_le64(group_nr) };
+	int ret;
+
+	ret = request_now(cl, SCOUTFS_NET_CMD_OPEN_MAP, &req, sizeof(req), om, sizeof(*om));
+	if (ret == 0 && om->group_nr != req.group_nr)
+		ret = -EIO;
+	return ret;
+}
+
+int scoutfs_cluster_get_roots_now(struct scoutfs_cluster *cl, struct scoutfs_btree_root *fs_root,
+				  struct scoutfs_btree_root *logs_root)
+{
+	struct scoutfs_net_roots resp;
+	int ret;
+
+	ret = request_now(cl, SCOUTFS_NET_CMD_GET_ROOTS, NULL, 0, &resp, sizeof(resp));
+	if (ret == 0) {
+		*fs_root = resp.fs_root;
+		*logs_root = resp.logs_root;
+	}
+	return ret;
+}

@@ -11,6 +11,7 @@ struct scoutfs_block_cache;
 struct scoutfs_cluster;
 struct scoutfs_lock_client;
 struct scoutfs_fences;
+struct scoutfs_omap;
 
 /*
  * A mount's membership in the cluster: its quorum participation, the
@@ -38,6 +39,25 @@ struct scoutfs_quorum *scoutfs_cluster_quorum(struct scoutfs_cluster *cl);
 struct scoutfs_lock_client *scoutfs_cluster_locks(struct scoutfs_cluster *cl);
 /* the fence requests this mount makes while it leads (cluster/fence.h) */
 struct scoutfs_fences *scoutfs_cluster_fences(struct scoutfs_cluster *cl);
+
+/* the inodes this mount has in use (cluster/omap.h) */
+struct scoutfs_omap *scoutfs_cluster_omap(struct scoutfs_cluster *cl);
+/*
+ * Requests that never wait for a server: sent on the current connection
+ * only, -ENOTCONN when there is none or it drops first, so that
+ * background work can't keep an unmount waiting for a server that may
+ * never come.
+ *
+ * open_map: which inodes of group_nr other mounts have in use, as the
+ * server gathered them (scoutfs_omap_in_use() reads the answer).
+ * get_roots_now: the fs tree and log tree records of the server's last
+ * commit.
+ */
+struct scoutfs_net_open_map;
+int scoutfs_cluster_open_map(struct scoutfs_cluster *cl, u64 group_nr,
+			     struct scoutfs_net_open_map *om);
+int scoutfs_cluster_get_roots_now(struct scoutfs_cluster *cl, struct scoutfs_btree_root *fs_root,
+				  struct scoutfs_btree_root *logs_root);
 
 /* this mount's server's commits and the requests they carried; 0 when not leading */
 void scoutfs_cluster_server_commit_stats(struct scoutfs_cluster *cl, u64 *commits, u64 *ops);

@@ -140,6 +140,7 @@ static void grant_answered(void *arg, const void *data, u32 data_len)
 	spin_lock(&lc->lock);
 	lock->il.mode = pg->mode;
 	lock->il.write_seq = le64_to_cpu(grant->write_seq);
+	lock->sole = grant->flags & SCOUTFS_NET_LOCK_GRANT_SOLE;
 	lock->refresh_gen = ++lc->last_refresh_gen;
 	spin_unlock(&lc->lock);
 	pg->granted = true;
@@ -328,10 +329,9 @@ static void give_way_worker(struct work_struct *work)
 	scoutfs_client_respond(lc->client, conn, SCOUTFS_NET_CMD_LOCK, id, err, NULL, 0);
 }
 
-int scoutfs_lock_client_give_way(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
-				 void *data, u32 data_len)
+int scoutfs_lock_client_give_way(struct scoutfs_lock_client *lc, struct scoutfs_net_conn *conn,
+				 u8 cmd, u64 id, void *data, u32 data_len)
 {
-	struct scoutfs_lock_client *lc = scoutfs_client_handler_arg(conn);
 	const struct scoutfs_net_lock *nl = data;
 	struct scoutfs_lock *lock;
 	bool now = false;
@@ -427,9 +427,8 @@ static void recover_worker(struct work_struct *work)
 				   lc->fsid, ret);
 }
 
-void scoutfs_lock_client_greeted(void *arg, u64 gen)
+void scoutfs_lock_client_greeted(struct scoutfs_lock_client *lc, u64 gen)
 {
-	struct scoutfs_lock_client *lc = arg;
 
 	spin_lock(&lc->lock);
 	lc->recover_gen = gen;

@@ -24,11 +24,14 @@ struct scoutfs_net_conn;
  * il is what item operations check (range, mode, version).
  * refresh_gen is new with every grant, and no two grants of a mount's
  * locks share one: state cached from the items under another
- * generation (inodes, dentries) must be read again.
+ * generation (inodes, dentries) must be read again.  sole: no other
+ * mount was mounted when the current grant was made (wire.h,
+ * SCOUTFS_NET_LOCK_GRANT_SOLE).
  */
 struct scoutfs_lock {
 	struct scoutfs_item_lock il;
 	u64 refresh_gen;
+	bool sole;
 	/* private to lock.c */
 	struct rb_node node;
 	struct scoutfs_lock_client *lc;
@@ -75,12 +78,12 @@ bool scoutfs_lock_cached(struct scoutfs_lock_client *lc, u8 mode,
 			 const struct scoutfs_key *start, u64 *refresh_gen);
 
 /* the server's request to give way: the client's LOCK handler (net.h) */
-int scoutfs_lock_client_give_way(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
-				 void *data, u32 data_len);
+int scoutfs_lock_client_give_way(struct scoutfs_lock_client *lc, struct scoutfs_net_conn *conn,
+				 u8 cmd, u64 id, void *data, u32 data_len);
 /*
  * greeted a (new) server on connection gen: tell it in the background
- * which locks we hold, then that we're done (arg: lc)
+ * which locks we hold, then that we're done
  */
-void scoutfs_lock_client_greeted(void *arg, u64 gen);
+void scoutfs_lock_client_greeted(struct scoutfs_lock_client *lc, u64 gen);
 
 #endif

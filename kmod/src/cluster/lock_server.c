@@ -178,7 +178,7 @@ static void send_grant(struct scoutfs_lock_server *ls, struct slock *sl, struct 
 	struct scoutfs_net_lock_grant grant;
 
 	memset(&grant, 0, sizeof(grant));
-	ls->ops->grant_info(ls->arg, &grant);
+	ls->ops->grant_info(ls->arg, w->rid, &grant);
 	grant.start = sl->start;
 	grant.mode = w->nl.mode;
 	/* a lost answer is resent by the mount on its next connection */

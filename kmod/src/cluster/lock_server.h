@@ -22,10 +22,11 @@ struct scoutfs_net_conn;
  * each of those mounts has said it resent all (LOCK_RECOVERED) or was
  * fenced and forgotten.
  *
- * What it needs from the server: the roots and version a grant carries.
+ * What it needs from the server: the roots, version and flags of a
+ * grant to rid.
  */
 struct scoutfs_lock_server_ops {
-	void (*grant_info)(void *arg, struct scoutfs_net_lock_grant *grant);
+	void (*grant_info)(void *arg, u64 rid, struct scoutfs_net_lock_grant *grant);
 };
 
 struct scoutfs_lock_server *scoutfs_lock_server_create(const struct scoutfs_lock_server_ops *ops,

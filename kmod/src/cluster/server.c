@@ -74,6 +74,8 @@ struct scoutfs_server {
 	bool stopping;
 	bool lock_recovery;		/* the lock service waits for lock_recovering */
 	struct delayed_work recovery_work;
+	struct mutex open_map_mutex;	/* open_maps and their askers' conns */
+	struct list_head open_maps;	/* OPEN_MAP requests gathering answers */
 };
 
 #define server_info(server, fmt, ...)					\
@@ -406,6 +408,8 @@ static int server_commit_log_trees(struct scoutfs_net_conn *conn, u8 cmd, u64 id
 	return ret;
 }
 
+static void open_map_conn_down(struct scoutfs_server *server, struct scoutfs_net_conn *conn);
+
 static void server_conn_down(struct scoutfs_net_conn *conn, int err)
 {
 	struct scoutfs_server *server = scoutfs_net_info(conn);
@@ -425,6 +429,7 @@ static void server_conn_down(struct scoutfs_net_conn *conn, int err)
 	scoutfs_net_set_priv(conn, NULL);
 	mutex_unlock(&server->mutex);
 	scoutfs_lock_server_conn_down(server->locks, conn);
+	open_map_conn_down(server, conn);
 
 	if (rid && err != -ESHUTDOWN)
 		server_info(server, "client rid %016llx at %pISpc disconnected (%d)",
@@ -689,8 +694,27 @@ static int server_lock(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
 	return scoutfs_lock_server_request(server->locks, rid, conn, id, data);
 }
 
-/* a grant carries the roots after the holders' commits, and a new version */
-static void lock_grant_info(void *arg, struct scoutfs_net_lock_grant *grant)
+/* whether rid is the only mount recorded, connected or not */
+static bool sole_client(struct scoutfs_server *server, u64 rid)
+{
+	struct server_client *sc;
+	bool sole = true;
+
+	mutex_lock(&server->mutex);
+	list_for_each_entry(sc, &server->clients, entry) {
+		if (sc->rid != rid)
+			sole = false;
+	}
+	mutex_unlock(&server->mutex);
+	return sole;
+}
+
+/*
+ * A grant carries the roots after the holders' commits, a new version,
+ * and whether the mount is alone (then no other mount can read an inode
+ * of the range into its cache before this mount gives the lock up).
+ */
+static void lock_grant_info(void *arg, u64 rid, struct scoutfs_net_lock_grant *grant)
 {
 	struct scoutfs_server *server = arg;
 	u64 next_seq;
@@ -698,11 +722,127 @@ static void lock_grant_info(void *arg, struct scoutfs_net_lock_grant *grant)
 	scoutfs_server_get_roots(server->ss, &grant->fs_root, &grant->logs_root);
 	next_seq = scoutfs_server_take_seq(server->ss);
 	grant->write_seq = cpu_to_le64(next_seq);
+	if (sole_client(server, rid))
+		grant->flags |= SCOUTFS_NET_LOCK_GRANT_SOLE;
 }
 
 static const struct scoutfs_lock_server_ops lock_server_ops = {
 	.grant_info = lock_grant_info,
 };
+
+/*
+ * OPEN_MAP from a mount: ask every other mount recorded as mounted for
+ * its map of the group and answer with their union.  The answer goes
+ * out when the last of them has answered; one without a connection, or
+ * whose connection drops first, makes it INCOMPLETE.  A mount that
+ * greets after the requests went out can't have the inode in use: it
+ * would have had to read it under a lock that the asker holds.
+ */
+struct open_map_gather {
+	struct list_head entry;
+	struct scoutfs_server *server;
+	struct scoutfs_net_conn *conn;	/* the asker's, NULL once it's down */
+	u8 cmd;
+	u64 id;
+	atomic_t pending;
+	spinlock_t lock;
+	struct scoutfs_net_open_map om;
+};
+
+static void open_map_put(struct open_map_gather *omg)
+{
+	struct scoutfs_server *server = omg->server;
+
+	if (!atomic_dec_and_test(&omg->pending))
+		return;
+	/* an asker that went away asks again on its next connection */
+	mutex_lock(&server->open_map_mutex);
+	list_del(&omg->entry);
+	if (omg->conn)
+		scoutfs_net_response(omg->conn, omg->cmd, omg->id, SCOUTFS_NET_ERR_NONE,
+				     &omg->om, sizeof(omg->om));
+	mutex_unlock(&server->open_map_mutex);
+	kfree(omg);
+}
+
+/* conn is going: the gathers it asked for answer nobody */
+static void open_map_conn_down(struct scoutfs_server *server, struct scoutfs_net_conn *conn)
+{
+	struct open_map_gather *omg;
+
+	mutex_lock(&server->open_map_mutex);
+	list_for_each_entry(omg, &server->open_maps, entry) {
+		if (omg->conn == conn)
+			omg->conn = NULL;
+	}
+	mutex_unlock(&server->open_map_mutex);
+}
+
+static void open_map_resp(struct scoutfs_net_conn *conn, void *data, u32 data_len, int err,
+			  void *arg)
+{
+	const struct scoutfs_net_open_map *om = data;
+	struct open_map_gather *omg = arg;
+	unsigned int i;
+
+	spin_lock(&omg->lock);
+	if (err || data_len < sizeof(*om) || om->group_nr != omg->om.group_nr) {
+		omg->om.flags |= cpu_to_le32(SCOUTFS_NET_OPEN_MAP_INCOMPLETE);
+	} else {
+		for (i = 0; i < SCOUTFS_OPEN_MAP_WORDS; i++)
+			omg->om.bits[i] |= om->bits[i];
+	}
+	spin_unlock(&omg->lock);
+	open_map_put(omg);
+}
+
+static int server_open_map(struct scoutfs_net_conn *conn, u8 cmd, u64 id, void *data,
+			   u32 data_len)
+{
+	struct scoutfs_server *server = scoutfs_net_info(conn);
+	const struct scoutfs_net_open_map_req *req = data;
+	struct open_map_gather *omg;
+	struct server_client *sc;
+	u64 rid = conn_rid(server, conn);
+	bool incomplete = false;
+
+	if (!rid || data_len < sizeof(*req))
+		return -EINVAL;
+	omg = kzalloc(sizeof(*omg), GFP_NOFS);
+	if (!omg)
+		return -ENOMEM;
+	omg->server = server;
+	omg->conn = conn;
+	omg->cmd = cmd;
+	omg->id = id;
+	atomic_set(&omg->pending, 1);
+	spin_lock_init(&omg->lock);
+	omg->om.group_nr = req->group_nr;
+	mutex_lock(&server->open_map_mutex);
+	list_add_tail(&omg->entry, &server->open_maps);
+	mutex_unlock(&server->open_map_mutex);
+
+	mutex_lock(&server->mutex);
+	list_for_each_entry(sc, &server->clients, entry) {
+		if (sc->rid == rid)
+			continue;
+		atomic_inc(&omg->pending);
+		if (!sc->conn || scoutfs_net_submit_request(sc->conn, SCOUTFS_NET_CMD_OPEN_MAP,
+							    req, sizeof(*req), open_map_resp,
+							    omg) != 0) {
+			atomic_dec(&omg->pending);
+			incomplete = true;
+		}
+	}
+	mutex_unlock(&server->mutex);
+	if (incomplete) {
+		spin_lock(&omg->lock);
+		omg->om.flags |= cpu_to_le32(SCOUTFS_NET_OPEN_MAP_INCOMPLETE);
+		spin_unlock(&omg->lock);
+	}
+	open_map_put(omg);
+	return 0;
+}
 
 static int server_get_roots(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
 			    void *data, u32 data_len)
@@ -726,6 +866,7 @@ static const struct scoutfs_net_ops server_ops = {
 		[SCOUTFS_NET_CMD_LOCK] = server_lock,
 		[SCOUTFS_NET_CMD_FAREWELL] = server_farewell,
 		[SCOUTFS_NET_CMD_LOCK_RECOVERED] = server_lock_recovered,
+		[SCOUTFS_NET_CMD_OPEN_MAP] = server_open_map,
 	},
 	.notify_down = server_conn_down,
 };
@@ -751,6 +892,8 @@ int scoutfs_server_start(struct scoutfs_server **server_ret,
 	INIT_LIST_HEAD(&server->clients);
 	INIT_LIST_HEAD(&server->fenced);
 	INIT_DELAYED_WORK(&server->recovery_work, recovery_worker);
+	mutex_init(&server->open_map_mutex);
+	INIT_LIST_HEAD(&server->open_maps);
 	na.info = server;
 
 	server->ss = scoutfs_server_state_create(args->meta_bdev, args->bc, args->fsid);

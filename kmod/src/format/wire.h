@@ -20,9 +20,9 @@
  * versions; a peer speaking a version outside the receiver's range is
  * refused.
  */
-#define SCOUTFS_NET_VERSION		2
-#define SCOUTFS_NET_VERSION_MIN		2
-#define SCOUTFS_NET_VERSION_MAX		2
+#define SCOUTFS_NET_VERSION		3
+#define SCOUTFS_NET_VERSION_MIN		3
+#define SCOUTFS_NET_VERSION_MAX		3
 
 /* the largest payload: big enough for any message, small enough to buffer */
 #define SCOUTFS_NET_MAX_DATA_LEN	(64 * 1024)
@@ -36,7 +36,8 @@
 #define SCOUTFS_NET_CMD_FAREWELL	6	/* a clean unmount */
 #define SCOUTFS_NET_CMD_GET_ROOTS	7	/* the trees readers merge */
 #define SCOUTFS_NET_CMD_LOCK_RECOVERED	8	/* every held lock was resent */
-#define SCOUTFS_NET_CMD_NR		9	/* commands are 1..NR-1 */
+#define SCOUTFS_NET_CMD_OPEN_MAP	9	/* which inodes mounts have in use */
+#define SCOUTFS_NET_CMD_NR		10	/* commands are 1..NR-1 */
 
 /* the message answers the request with the same id */
 #define SCOUTFS_NET_FLAG_RESPONSE	0x01
@@ -201,6 +202,15 @@ struct scoutfs_net_roots {
 
 #define SCOUTFS_NET_LOCK_RECOVER	0x01
 
+/*
+ * Grant flags.  SOLE: when the lock was granted no other mount was
+ * recorded as mounted, so none can hold an inode of the lock's range in
+ * its cache until this mount gives the lock up (a mount reads an inode
+ * only under a lock on it).
+ */
+#define SCOUTFS_NET_LOCK_GRANT_SOLE	0x01
+#define SCOUTFS_NET_LOCK_GRANT_FLAGS	SCOUTFS_NET_LOCK_GRANT_SOLE
+
 struct scoutfs_net_lock {
 	struct scoutfs_key start;
 	struct scoutfs_key end;
@@ -216,7 +226,38 @@ struct scoutfs_net_lock_grant {
 	struct scoutfs_btree_root fs_root;
 	struct scoutfs_btree_root logs_root;
 	__u8 mode;
-	__u8 __pad[7];
+	__u8 flags;
+	__u8 __pad[6];
+};
+
+/*
+ * OPEN_MAP, in both directions: which inodes of one group of
+ * SCOUTFS_OPEN_MAP_INODES consecutive inode numbers (group_nr = ino /
+ * SCOUTFS_OPEN_MAP_INODES) are in use, one bit per inode, ino %
+ * SCOUTFS_OPEN_MAP_INODES in bit (n % 64) of bits[n / 64].
+ *
+ * A mount asks the server before it deletes an inode without links;
+ * the server asks every other mount recorded as mounted for its own
+ * map (an inode is in use on a mount from the moment it starts reading
+ * it into its cache until the cache has let it go) and answers with
+ * their union.  INCOMPLETE: a recorded mount couldn't be asked (no
+ * connection, or it dropped before answering), so the map may miss
+ * inodes: the asker treats every inode of the group as in use.
+ */
+#define SCOUTFS_OPEN_MAP_INODES		1024
+#define SCOUTFS_OPEN_MAP_WORDS		(SCOUTFS_OPEN_MAP_INODES / 64)
+#define SCOUTFS_NET_OPEN_MAP_INCOMPLETE	0x01
+#define SCOUTFS_NET_OPEN_MAP_FLAGS	SCOUTFS_NET_OPEN_MAP_INCOMPLETE
+
+struct scoutfs_net_open_map_req {
+	__le64 group_nr;
+};
+
+struct scoutfs_net_open_map {
+	__le64 group_nr;
+	__le32 flags;
+	__le32 __pad;
+	__le64 bits[SCOUTFS_OPEN_MAP_WORDS];
 };
 
 #pragma GCC diagnostic pop
@@ -224,6 +265,9 @@ struct scoutfs_net_lock_grant {
 SCOUTFS_CHECK_SIZE(struct scoutfs_net_roots, 48);
 SCOUTFS_CHECK_SIZE(struct scoutfs_net_lock, 72);
 SCOUTFS_CHECK_SIZE(struct scoutfs_net_lock_grant, 96);
+SCOUTFS_CHECK_OFFSET(struct scoutfs_net_lock_grant, flags, 89);
+SCOUTFS_CHECK_SIZE(struct scoutfs_net_open_map_req, 8);
+SCOUTFS_CHECK_SIZE(struct scoutfs_net_open_map, 144);
 SCOUTFS_CHECK_SIZE(struct scoutfs_net_alloc_inodes, 8);
 SCOUTFS_CHECK_SIZE(struct scoutfs_net_alloc_inodes_response, 16);
 SCOUTFS_CHECK_SIZE(struct scoutfs_net_log_trees_response, 216);

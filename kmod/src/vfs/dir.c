@@ -32,6 +32,7 @@
 #include "vfs/dir.h"
 #include "vfs/flags.h"
 #include "vfs/op_locks.h"
+#include "vfs/orphan.h"
 #include "vfs/inode.h"
 #include "vfs/mount.h"
 #include "vfs/xattr.h"
@@ -356,8 +357,7 @@ static int drop_link(struct scoutfs_mount *mnt, struct inode *inode,
 		drop_nlink(inode);
 	inode_set_ctime_current(inode);
 	if (inode->i_nlink == 0) {
-		scoutfs_key_set(&key, SCOUTFS_ORPHAN_ZONE, inode->i_ino, SCOUTFS_ORPHAN_TYPE,
-				0, 0, 0);
+		scoutfs_orphan_key(&key, inode->i_ino);
 		ret = scoutfs_item_force(mnt->items, &key, NULL, 0, scoutfs_op_lock_for(ol, &key));
 	}
 	return ret ?: scoutfs_inode_write(inode, ol);
@@ -501,7 +501,7 @@ static int tmpfile_acl(KC_VFS_IDMAP *idmap, struct inode *dir, struct file *file
 	}
 	/* stored without links; d_tmpfile() drops the VFS's count to match */
 	clear_nlink(inode);
-	scoutfs_key_set(&key, SCOUTFS_ORPHAN_ZONE, ino, SCOUTFS_ORPHAN_TYPE, 0, 0, 0);
+	scoutfs_orphan_key(&key, ino);
 	ret = scoutfs_item_force(mnt->items, &key, NULL, 0, scoutfs_op_lock_for(&ol, &key)) ?:
 	      scoutfs_acl_new_store(inode, acls, &ol) ?:
 	      scoutfs_inode_write(inode, &ol);
@@ -554,8 +554,7 @@ static int scoutfs_link(struct dentry *old_dentry, struct inode *dir, struct den
 	      add_entry(mnt, dir, &dentry->d_name, inode, &ol);
 	if (ret == 0 && inode->i_nlink == 0) {
 		/* linking an O_TMPFILE inode: no longer an orphan */
-		scoutfs_key_set(&key, SCOUTFS_ORPHAN_ZONE, inode->i_ino, SCOUTFS_ORPHAN_TYPE,
-				0, 0, 0);
+		scoutfs_orphan_key(&key, inode->i_ino);
 		ret = scoutfs_item_delete_force(mnt->items, &key, scoutfs_op_lock_for(&ol, &key));
 	}
 	if (ret == 0) {

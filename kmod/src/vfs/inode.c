@@ -5,8 +5,11 @@
  * An inode is read from its item the first time it is wanted and stays
  * cached until the VFS evicts it.  Every change to an inode is written
  * to its item, in the transaction of the operation that made it, along
- * with the meta_seq index item that archive agents walk.  (Without
- * cluster locks yet, nothing invalidates a cached inode.)
+ * with the meta_seq index item that archive agents walk.  A cached
+ * inode is read again when its lock's grant is newer than the one it
+ * was read under.  Every cached inode is in the mount's open map
+ * (cluster/omap.h); one without links is deleted by vfs/orphan.c as it
+ * leaves the cache.
  */
 #include <linux/buffer_head.h>
 #include <linux/fs.h>
@@ -17,6 +20,7 @@
 #include "format/key.h"
 #include "cluster/cluster.h"
 #include "cluster/lock.h"
+#include "cluster/omap.h"
 #include "items/item.h"
 #include "items/trans.h"
 #include "vfs/op_locks.h"
@@ -27,6 +31,7 @@
 #include "vfs/flags.h"
 #include "vfs/inode.h"
 #include "vfs/mount.h"
+#include "vfs/orphan.h"
 #include "vfs/xattr.h"
 
 static struct kmem_cache *scoutfs_inode_cachep;
@@ -195,9 +200,14 @@ static struct inode *iget_read(struct super_block *sb, u64 ino, struct scoutfs_l
 	if (!(inode->i_state & I_NEW))
 		return inode;
 
-	if (lock) {
+	/*
+	 * In use from before it is read under the lock, so that no mount
+	 * deletes it under us; evicting a failed one removes it again.
+	 */
+	ret = scoutfs_omap_add(scoutfs_cluster_omap(SCOUTFS_MNT(sb)->cluster), ino);
+	if (ret == 0 && lock) {
 		ret = read_inode(inode, lock);
-	} else {
+	} else if (ret == 0) {
 		scoutfs_op_locks_init(&ol);
 		scoutfs_op_locks_add_inode(&ol, ino, SCOUTFS_LOCK_READ);
 		ret = scoutfs_op_locks_take(sb, &ol);
@@ -429,7 +439,8 @@ struct inode *scoutfs_new_inode(KC_VFS_IDMAP *idmap, struct inode *dir, umode_t 
 	si->refresh_gen = scoutfs_op_lock_inode(ol, ino)->refresh_gen;
 	set_ops(inode);
 
-	ret = move_index(mnt, ol, SCOUTFS_INODE_INDEX_DATA_SEQ_TYPE, ino, 0, seq) ?:
+	ret = scoutfs_omap_add(scoutfs_cluster_omap(mnt->cluster), ino) ?:
+	      move_index(mnt, ol, SCOUTFS_INODE_INDEX_DATA_SEQ_TYPE, ino, 0, seq) ?:
 	      scoutfs_inode_write(inode, ol);
 	if (ret)
 		goto fail;
@@ -443,60 +454,30 @@ fail:
 	return ERR_PTR(ret);
 }
 
-/* remove every item of an inode that's gone: no links, no users */
-static int delete_inode_items(struct inode *inode, const struct scoutfs_op_locks *ol)
+int scoutfs_inode_delete_index_items(struct inode *inode, const struct scoutfs_op_locks *ol)
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
 	struct scoutfs_inode_info *si = SCOUTFS_I(inode);
 	struct scoutfs_key key;
-	struct scoutfs_key last;
-	int ret = 0;
-
-	/* the data blocks go back (in as many commits as it takes) */
-	if (S_ISREG(inode->i_mode))
-		ret = scoutfs_data_free_range(inode, 0, U64_MAX, ol);
-	if (ret)
-		return ret;
+	int ret;
 
 	index_key(&key, SCOUTFS_INODE_INDEX_META_SEQ_TYPE, si->meta_seq, inode->i_ino);
 	ret = scoutfs_item_delete_force(mnt->items, &key, scoutfs_op_lock_for(ol, &key));
 	index_key(&key, SCOUTFS_INODE_INDEX_DATA_SEQ_TYPE, si->data_seq, inode->i_ino);
 	if (ret == 0)
 		ret = scoutfs_item_delete_force(mnt->items, &key, scoutfs_op_lock_for(ol, &key));
-	scoutfs_key_set(&key, SCOUTFS_ORPHAN_ZONE, inode->i_ino, SCOUTFS_ORPHAN_TYPE, 0, 0, 0);
-	if (ret == 0)
-		ret = scoutfs_item_delete_force(mnt->items, &key, scoutfs_op_lock_for(ol, &key));
-
-	/* the inode's own items: the inode, symlink parts, ... */
-	scoutfs_key_set(&key, SCOUTFS_FS_ZONE, inode->i_ino, 0, 0, 0, 0);
-	scoutfs_key_set(&last, SCOUTFS_FS_ZONE, inode->i_ino, U8_MAX, U64_MAX, U64_MAX, U8_MAX);
-	while (ret == 0) {
-		ret = scoutfs_item_next(mnt->items, &key, &last, NULL, NULL,
-					scoutfs_op_lock_for(ol, &key));
-		if (ret == 0)
-			ret = scoutfs_item_delete_force(mnt->items, &key,
-							scoutfs_op_lock_for(ol, &key));
-	}
-	return ret == -ENOENT ? 0 : ret;
+	return ret;
 }
 
 void scoutfs_evict_inode(struct inode *inode)
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
-	struct scoutfs_op_locks ol;
-	int ret;
 
 	truncate_inode_pages_final(&inode->i_data);
-	if (inode->i_nlink == 0 && !is_bad_inode(inode)) {
-		ret = scoutfs_inode_op_begin(inode, NULL, &ol);
-		if (ret == 0) {
-			ret = delete_inode_items(inode, &ol);
-			scoutfs_inode_op_end(inode, &ol);
-		}
-		if (ret)
-			pr_err_ratelimited("scoutfs %016llx: inode %lu: deleting its items failed (%d); its orphan item keeps it for recovery\n",
-					   le64_to_cpu(mnt->super->hdr.fsid), inode->i_ino, ret);
-	}
+	if (inode->i_nlink == 0 && !is_bad_inode(inode))
+		scoutfs_orphan_evict(inode);
+	/* only now may another mount delete it */
+	scoutfs_omap_remove(scoutfs_cluster_omap(mnt->cluster), inode->i_ino);
 	clear_inode(inode);
 }
 

@@ -53,6 +53,9 @@ struct scoutfs_op_locks;
  */
 int scoutfs_inode_write(struct inode *inode, const struct scoutfs_op_locks *ol);
 
+/* delete the inode's meta_seq and data_seq index items (locks and transaction held) */
+int scoutfs_inode_delete_index_items(struct inode *inode, const struct scoutfs_op_locks *ol);
+
 /* read the inode's item again if it was read under an older grant of lock */
 int scoutfs_inode_refresh(struct inode *inode, struct scoutfs_lock *lock);
 

@@ -11,6 +11,7 @@
 struct data_mount;
 struct scoutfs_cluster;
 struct scoutfs_item_cache;
+struct scoutfs_orphans;
 struct scoutfs_trans;
 #include "vfs/options.h"
 
@@ -29,6 +30,7 @@ struct scoutfs_mount {
 	u64 next_ino;				/* the numbers the server gave us */
 	u64 end_ino;
 	struct data_mount *data;		/* ordered file data (vfs/data.c) */
+	struct scoutfs_orphans *orphans;	/* the orphan scan (vfs/orphan.c) */
 	void *observer_private;			/* owned by the mount observer */
 	bool observed;				/* mounted() succeeded */
 };

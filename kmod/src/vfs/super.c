@@ -39,6 +39,7 @@
 #include "vfs/inode.h"
 #include "vfs/mount.h"
 #include "vfs/options.h"
+#include "vfs/orphan.h"
 #include "vfs/super.h"
 #include "vfs/xattr.h"
 
@@ -407,6 +408,9 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	 * server for newer roots; at mount a stale block is damage.
 	 */
 	scoutfs_forest_set_ops(&mnt->forest, &scoutfs_cluster_forest_ops, mnt->cluster);
+	ret = scoutfs_orphan_scan_start(sb);
+	if (ret)
+		goto out;
 
 	if (mount_observer) {
 		ret = mount_observer->mounted(sb);
@@ -432,6 +436,9 @@ static void scoutfs_kill_sb(struct super_block *sb)
 
 	if (mnt && mnt->observed)
 		mount_observer->unmounting(sb);
+	/* the scan's inodes are let go before the VFS evicts the rest */
+	if (mnt)
+		scoutfs_orphan_scan_stop(sb);
 	kill_block_super(sb);
 	scoutfs_mount_free(mnt);
 }
