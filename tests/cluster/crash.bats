@@ -18,7 +18,7 @@ load ../vm/cluster.bash
 load helpers
 
 CRASHES=${SCOUTFS_CRASHES:-20}
-DATA_CRASHES=${SCOUTFS_DATA_CRASHES:-10}
+DATA_CRASHES=${SCOUTFS_DATA_CRASHES:-20}
 AGENT=/src/tests/cluster/lib/fence_agent.sh
 ONLY_LIVE=/src/tests/cluster/lib/only_live_mount.sh
 # a short heartbeat timeout: recovery of an unfenced mount waits twice this
