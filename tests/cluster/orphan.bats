@@ -15,11 +15,13 @@ HB_MS=2000	# recovery gives a mount twice this to come back
 AGENT=/src/tests/cluster/lib/fence_agent.sh
 OPTS="metadev_path=/dev/scoutfs/meta,quorum_heartbeat_timeout_ms=$HB_MS,tcp_keepalive_timeout_ms=3000,orphan_scan_delay_ms=1000"
 MNT=/mnt/scoutfs
+# the same 32 MiB of random bytes on every node
+RAND="python3 -c 'import random, sys; random.seed(7); sys.stdout.buffer.write(random.randbytes(32 << 20))' > /tmp/r32m"
 
 setup_file() {
 	cluster_start 2
 	for i in 1 2; do
-		vm_exec $i 'insmod $SCOUTFS_KO && mkdir -p /mnt/scoutfs && head -c 32M /dev/urandom > /tmp/r32m'
+		vm_exec $i "insmod \$SCOUTFS_KO && mkdir -p $MNT && $RAND"
 	done
 	vm_exec 1 "scoutfs mkfs -f -Q 0,$(vm_ip 1),12345 /dev/scoutfs/meta /dev/scoutfs/data"
 	mount_node 1 0
@@ -61,19 +63,22 @@ orphans() {
 	vm_exec "$1" "sync; echo 3 > /proc/sys/vm/drop_caches; scoutfs print /dev/scoutfs/meta | grep -c 'orphan' || true"
 }
 
-# on node $1, open file $2 for reading in a process that holds it until
-# /tmp/$3.close appears; /tmp/$3.open says it is open
+# on node $1, open file $2 for reading in a process that holds it (as its
+# fd 7) until /tmp/$3.close appears; /tmp/$3.pid is its pid once it's open
 hold_open() {
-	vm_exec "$1" "rm -f /tmp/$3.open /tmp/$3.close; setsid sh -c \
-		'exec 7<$2; touch /tmp/$3.open; while [ ! -e /tmp/$3.close ]; do sleep 0.2; done' \
+	vm_exec "$1" "rm -f /tmp/$3.pid /tmp/$3.close; setsid sh -c \
+		'exec 7<$2; echo \$\$ > /tmp/$3.pid; while [ ! -e /tmp/$3.close ]; do sleep 0.2; done' \
 		</dev/null >/dev/null 2>&1 &"
-	wait_on "$1" 20 "[ -e /tmp/$3.open ]"
+	wait_on "$1" 20 "[ -s /tmp/$3.pid ]"
 }
+
+# the file held open as $2 on node $1 matches /tmp/r32m
+held_intact() { vm_exec "$1" "cmp /tmp/r32m /proc/\$(cat /tmp/$2.pid)/fd/7"; }
 
 # close it again and wait until the holder is gone
 let_go() {
 	vm_exec "$1" "touch /tmp/$3.close"
-	wait_on "$1" 20 "! pgrep -f 'exec 7<' >/dev/null"
+	wait_on "$1" 20 "! kill -0 \$(cat /tmp/$3.pid) 2>/dev/null"
 }
 
 @test "a file unlinked on one mount stays whole on another that has it open, and goes when that one lets go" {
@@ -91,7 +96,7 @@ let_go() {
 	refute_output --partial a
 	[ "$(free_blocks 1)" -le $((base - 8192 + 64)) ]
 	[ "$(orphans 1)" -eq 1 ]
-	run vm_exec 2 "cmp /tmp/r32m /proc/\$(pgrep -f 'exec 7<')/fd/7"
+	run held_intact 2 a
 	assert_success
 
 	# node 2 lets go: its eviction finds nobody else and deletes it
@@ -112,7 +117,7 @@ let_go() {
 	sleep 3
 	[ "$(free_blocks 1)" -le $((base - 8192 + 64)) ]
 	[ "$(orphans 1)" -eq 1 ]
-	run vm_exec 2 "cmp /tmp/r32m /proc/\$(pgrep -f 'exec 7<')/fd/7"
+	run held_intact 2 b
 	assert_success
 
 	let_go 2 b
@@ -138,7 +143,7 @@ let_go() {
 	[ "$(orphans 1)" -eq 0 ]
 
 	vm_start 2
-	vm_exec 2 'insmod $SCOUTFS_KO && mkdir -p /mnt/scoutfs && head -c 32M /dev/urandom > /tmp/r32m'
+	vm_exec 2 "insmod \$SCOUTFS_KO && mkdir -p $MNT && $RAND"
 	mount_node 2
 }
 
