@@ -77,8 +77,8 @@ held_intact() { vm_exec "$1" "cmp /tmp/r32m /proc/\$(cat /tmp/$2.pid)/fd/7"; }
 
 # close it again and wait until the holder is gone
 let_go() {
-	vm_exec "$1" "touch /tmp/$3.close"
-	wait_on "$1" 20 "! kill -0 \$(cat /tmp/$3.pid) 2>/dev/null"
+	vm_exec "$1" "touch /tmp/$2.close"
+	wait_on "$1" 20 "! kill -0 \$(cat /tmp/$2.pid) 2>/dev/null"
 }
 
 @test "a file unlinked on one mount stays whole on another that has it open, and goes when that one lets go" {
