@@ -473,11 +473,21 @@ static int split_child(struct scoutfs_btree_cow *bc,
 	if (nr < 2)
 		return -EIO;
 
-	/* the lower items up to about half the used bytes, at least one */
-	for (split = 0; split < nr - 1; split++) {
-		if (split > 0 && sum + item_bytes(&bt->items[split]) / 2 > used / 2)
-			break;
-		sum += item_bytes(&bt->items[split]);
+	if (scoutfs_key_compare(key, last_key(bt)) > 0) {
+		/*
+		 * Appending past the block's last item, as ascending keys
+		 * (new inode numbers, seq indexes, readdir positions) do:
+		 * everything but the last item moves left, so the left block
+		 * stays full and the appends fill the right one.
+		 */
+		split = nr - 1;
+	} else {
+		/* the lower items up to about half the used bytes, at least one */
+		for (split = 0; split < nr - 1; split++) {
+			if (split > 0 && sum + item_bytes(&bt->items[split]) / 2 > used / 2)
+				break;
+			sum += item_bytes(&bt->items[split]);
+		}
 	}
 
 	ret = bc->ops->alloc(bc->arg, &ref, level, &left.bt, &left.handle);
@@ -676,7 +686,8 @@ enum walk_op {
 static int walk_dirty(struct scoutfs_btree_cow *bc,
 		      struct scoutfs_btree_root *root,
 		      const struct scoutfs_key *key, enum walk_op op,
-		      unsigned int val_len, struct held *leaf)
+		      unsigned int val_len, struct held *leaf,
+		      struct scoutfs_key *leaf_last)
 {
 	struct held par = { NULL, NULL };
 	struct held cur = { NULL, NULL };
@@ -778,6 +789,13 @@ static int walk_dirty(struct scoutfs_btree_cow *bc,
 			goto out;
 	}
 
+	/* the greatest key the leaf may hold: its parent item's */
+	if (leaf_last) {
+		if (par.bt)
+			*leaf_last = par.bt->items[pos].key;
+		else
+			scoutfs_key_set_ones(leaf_last);
+	}
 	*leaf = cur;
 	cur.bt = NULL;
 	cur.handle = NULL;
@@ -834,13 +852,37 @@ static int replace_item(struct scoutfs_btree_block *bt, unsigned int pos,
 	return insert_item(bt, &key, seq, flags, val, val_len, scratch);
 }
 
+/* set an item in the dirty leaf that the walk found for it */
+static int set_in_leaf(struct scoutfs_btree_cow *bc, struct scoutfs_btree_block *bt,
+		       const struct scoutfs_key *key, __u64 seq, __u8 flags,
+		       const void *val, unsigned int val_len, enum set_mode mode)
+{
+	unsigned int pos;
+	int ret;
+
+	if (scoutfs_btree_block_find(bt, key, &pos) == 0) {
+		if (mode == SET_INSERT)
+			ret = -EEXIST;
+		else
+			ret = replace_item(bt, pos, seq, flags, val, val_len, bc->scratch);
+	} else {
+		if (mode == SET_UPDATE)
+			ret = -ENOENT;
+		else
+			ret = insert_item(bt, key, seq, flags, val, val_len, bc->scratch);
+	}
+	/* the walk split for the whole item, so there is always room */
+	if (ret == -ENOSPC)
+		ret = -EIO;
+	return ret;
+}
+
 static int set_item(struct scoutfs_btree_cow *bc,
 		    struct scoutfs_btree_root *root,
 		    const struct scoutfs_key *key, __u64 seq, __u8 flags,
 		    const void *val, unsigned int val_len, enum set_mode mode)
 {
 	struct held leaf = { NULL, NULL };
-	unsigned int pos;
 	int ret;
 
 	ret = check_item_args(key, flags, val, val_len);
@@ -850,27 +892,11 @@ static int set_item(struct scoutfs_btree_cow *bc,
 	if (mode == SET_UPDATE && root->height == 0)
 		return -ENOENT;
 
-	ret = walk_dirty(bc, root, key, WALK_INSERT, val_len, &leaf);
+	ret = walk_dirty(bc, root, key, WALK_INSERT, val_len, &leaf, NULL);
 	if (ret)
 		return ret;
 
-	if (scoutfs_btree_block_find(leaf.bt, key, &pos) == 0) {
-		if (mode == SET_INSERT)
-			ret = -EEXIST;
-		else
-			ret = replace_item(leaf.bt, pos, seq, flags, val,
-					   val_len, bc->scratch);
-	} else {
-		if (mode == SET_UPDATE)
-			ret = -ENOENT;
-		else
-			ret = insert_item(leaf.bt, key, seq, flags, val,
-					  val_len, bc->scratch);
-	}
-	/* the walk split for the whole item, so there is always room */
-	if (ret == -ENOSPC)
-		ret = -EIO;
-
+	ret = set_in_leaf(bc, leaf.bt, key, seq, flags, val, val_len, mode);
 	put_held(bc, &leaf);
 	return ret;
 }
@@ -902,6 +928,38 @@ int scoutfs_btree_cow_force(struct scoutfs_btree_cow *bc,
 	return set_item(bc, root, key, seq, flags, val, val_len, SET_FORCE);
 }
 
+int scoutfs_btree_cow_force_sorted(struct scoutfs_btree_cow *bc,
+				   struct scoutfs_btree_root *root,
+				   int (*next)(void *arg, struct scoutfs_btree_cow_src *src),
+				   void *arg)
+{
+	struct held leaf = { NULL, NULL };
+	struct scoutfs_btree_cow_src src;
+	struct scoutfs_key leaf_last;
+	int ret;
+
+	while ((ret = next(arg, &src)) == 0) {
+		ret = check_item_args(src.key, src.flags, src.val, src.val_len);
+		if (ret)
+			break;
+		/* the held leaf takes it if the walk would end there without a split */
+		if (!leaf.bt || scoutfs_key_compare(src.key, &leaf_last) > 0 ||
+		    le16_to_cpu(leaf.bt->total_free_len) < needed_bytes(0, src.val_len)) {
+			put_held(bc, &leaf);
+			ret = walk_dirty(bc, root, src.key, WALK_INSERT, src.val_len, &leaf,
+					 &leaf_last);
+			if (ret)
+				break;
+		}
+		ret = set_in_leaf(bc, leaf.bt, src.key, src.seq, src.flags, src.val,
+				  src.val_len, SET_FORCE);
+		if (ret)
+			break;
+	}
+	put_held(bc, &leaf);
+	return ret == -ENOENT ? 0 : ret;
+}
+
 int scoutfs_btree_cow_delete(struct scoutfs_btree_cow *bc,
 			     struct scoutfs_btree_root *root,
 			     const struct scoutfs_key *key)
@@ -914,7 +972,7 @@ int scoutfs_btree_cow_delete(struct scoutfs_btree_cow *bc,
 	if (!scoutfs_key_is_valid(key))
 		return -EINVAL;
 
-	ret = walk_dirty(bc, root, key, WALK_DELETE, 0, &leaf);
+	ret = walk_dirty(bc, root, key, WALK_DELETE, 0, &leaf, NULL);
 	if (ret)
 		return ret;
 

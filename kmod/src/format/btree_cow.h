@@ -120,6 +120,25 @@ int scoutfs_btree_cow_force(struct scoutfs_btree_cow *bc,
 			    const struct scoutfs_key *key, __u64 seq,
 			    __u8 flags, const void *val,
 			    unsigned int val_len);
+/*
+ * Force every item that next() returns, in ascending key order: a
+ * commit writing its sorted changes.  The same as forcing them one at a
+ * time, but a leaf that has room for the next item and covers its key is
+ * used again without walking down from the root.  next() returns 0 with
+ * an item (its value valid until the next call), -ENOENT when there are
+ * no more, or another error, which is returned.
+ */
+struct scoutfs_btree_cow_src {
+	const struct scoutfs_key *key;
+	__u64 seq;
+	__u8 flags;
+	const void *val;
+	unsigned int val_len;
+};
+int scoutfs_btree_cow_force_sorted(struct scoutfs_btree_cow *bc,
+				   struct scoutfs_btree_root *root,
+				   int (*next)(void *arg, struct scoutfs_btree_cow_src *src),
+				   void *arg);
 int scoutfs_btree_cow_delete(struct scoutfs_btree_cow *bc,
 			     struct scoutfs_btree_root *root,
 			     const struct scoutfs_key *key);

@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "format/btree_cow.h"
 #include "format/key.h"
 #include "items/forest.h"
 #include "items/item.h"
@@ -337,25 +338,41 @@ u64 scoutfs_item_dirty_bytes(struct scoutfs_item_cache *ic)
 	return READ_ONCE(ic->dirty_bytes);
 }
 
+/* the dirty items in key order, for the sorted force of a commit */
+struct dirty_walk {
+	struct rb_node *next;
+	u64 max_seq;
+};
+
+static int next_dirty(void *arg, struct scoutfs_btree_cow_src *src)
+{
+	struct dirty_walk *dw = arg;
+	struct dirty_item *di;
+
+	if (!dw->next)
+		return -ENOENT;
+	di = rb_entry(dw->next, struct dirty_item, node);
+	dw->next = rb_next(dw->next);
+	dw->max_seq = max(dw->max_seq, di->seq);
+	src->key = &di->key;
+	src->seq = di->seq;
+	src->flags = di->deleted ? SCOUTFS_ITEM_FLAG_DELETION : 0;
+	src->val = di->deleted ? NULL : di->val;
+	src->val_len = di->deleted ? 0 : di->val_len;
+	return 0;
+}
+
 int scoutfs_item_write_dirty(struct scoutfs_item_cache *ic, struct scoutfs_meta_alloc *alloc,
 			     struct scoutfs_btree_root *root, u64 *max_seq)
 {
-	struct dirty_item *di;
-	struct rb_node *n;
-	int ret = 0;
+	struct dirty_walk dw = { .max_seq = *max_seq };
+	int ret;
 
 	down_read(&ic->rwsem);
-	for (n = rb_first(&ic->dirty); n && ret == 0; n = rb_next(n)) {
-		di = rb_entry(n, struct dirty_item, node);
-		*max_seq = max(*max_seq, di->seq);
-		if (di->deleted)
-			ret = scoutfs_btree_force(alloc, root, &di->key, di->seq,
-						  SCOUTFS_ITEM_FLAG_DELETION, NULL, 0);
-		else
-			ret = scoutfs_btree_force(alloc, root, &di->key, di->seq, 0,
-						  di->val, di->val_len);
-	}
+	dw.next = rb_first(&ic->dirty);
+	ret = scoutfs_btree_force_sorted(alloc, root, next_dirty, &dw);
 	up_read(&ic->rwsem);
+	*max_seq = dw.max_seq;
 	return ret;
 }
 

@@ -268,6 +268,16 @@ int scoutfs_btree_force(struct scoutfs_meta_alloc *alloc, struct scoutfs_btree_r
 	return scoutfs_btree_cow_force(&cow, root, key, seq, flags, val, val_len);
 }
 
+int scoutfs_btree_force_sorted(struct scoutfs_meta_alloc *alloc, struct scoutfs_btree_root *root,
+			       int (*next)(void *arg, struct scoutfs_btree_cow_src *src),
+			       void *arg)
+{
+	struct scoutfs_btree_cow cow;
+
+	scoutfs_btree_txn_cow(&cow, alloc);
+	return scoutfs_btree_cow_force_sorted(&cow, root, next, arg);
+}
+
 int scoutfs_btree_insert(struct scoutfs_meta_alloc *alloc, struct scoutfs_btree_root *root,
 			 const struct scoutfs_key *key, u64 seq, u8 flags,
 			 const void *val, unsigned int val_len)

@@ -42,6 +42,11 @@ int scoutfs_btree_insert(struct scoutfs_meta_alloc *alloc, struct scoutfs_btree_
 int scoutfs_btree_force(struct scoutfs_meta_alloc *alloc, struct scoutfs_btree_root *root,
 			const struct scoutfs_key *key, u64 seq, u8 flags,
 			const void *val, unsigned int val_len);
+/* force a sorted run of items (format/btree_cow.h), as a commit writes its changes */
+struct scoutfs_btree_cow_src;
+int scoutfs_btree_force_sorted(struct scoutfs_meta_alloc *alloc, struct scoutfs_btree_root *root,
+			       int (*next)(void *arg, struct scoutfs_btree_cow_src *src),
+			       void *arg);
 int scoutfs_btree_delete(struct scoutfs_meta_alloc *alloc, struct scoutfs_btree_root *root,
 			 const struct scoutfs_key *key);
 
