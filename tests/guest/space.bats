@@ -65,8 +65,22 @@ teardown_file() {
 	check_clean
 }
 
+# wait up to $2 seconds for statfs's free inodes (free metadata) to reach $1
+wait_ffree() {
+	local end=$((SECONDS + $2)) free
+	while sync; free=$(stat -f -c %d $MNT); [ "$free" -lt "$1" ]; do
+		if [ $SECONDS -ge $end ]; then
+			echo "free inodes $free, never $1" >&2
+			dmesg | grep scoutfs | tail -20 >&2
+			return 1
+		fi
+		sleep 1
+	done
+}
+
 @test "a small metadata device fills with ENOSPC, stays writable, and is filled again after removal" {
 	mkfs_small 320M 1G
+	ffree=$(stat -f -c %d $MNT)
 	prev=0
 	for round in 1 2 3; do
 		mkdir $MNT/m
@@ -84,7 +98,8 @@ teardown_file() {
 		run dmesg
 		refute_output --partial "refuses changes"
 		rm -rf $MNT/m
-		sync
+		# freed once the removals are merged: within seconds
+		wait_ffree $(( ffree * 8 / 10 )) 60
 		touch $MNT/after-$round
 	done
 	umount $MNT

@@ -529,9 +529,29 @@ static int add_client_avail(void *arg, u64 blkno, u64 len)
 	return 0;
 }
 
-/* rewrite a mount's avail list with at least CLIENT_AVAIL_TARGET blocks */
+/*
+ * Free metadata blocks that mounts' avail lists never take: the server's
+ * own commits and the merges draw on them.  A merge writes a finalized
+ * log tree's items into the fs tree before it frees the log tree, so
+ * it needs room for about one tree's growth; trees are finalized
+ * before they grow past half of this (commit_log_trees).
+ */
+static u64 meta_floor(struct scoutfs_server_state *ss)
+{
+	return max_t(u64, SERVER_AVAIL_TARGET, le64_to_cpu(ss->super.total_meta_blocks) / 8);
+}
+
+/*
+ * Top a mount's avail list up to CLIENT_AVAIL_TARGET blocks, from what
+ * the allocator has above the floor.  Less, or none, isn't an error:
+ * the mount's transactions then refuse changes that need more with
+ * ENOSPC (items/trans.c) but can still commit and remove files.
+ */
 static int fill_client_avail(struct scoutfs_server_state *ss, struct scoutfs_log_trees *lt)
 {
+	u64 tree_free = le64_to_cpu(ss->super.meta_alloc[0].total_len);
+	u64 floor = meta_floor(ss);
+	u64 want;
 	struct avail_fill af = { NULL, 0 };
 	u64 *old = NULL;
 	u32 nr_old = 0;
@@ -551,10 +571,11 @@ static int fill_client_avail(struct scoutfs_server_state *ss, struct scoutfs_log
 	}
 	memcpy(af.blknos, old, (size_t)nr_old * sizeof(u64));
 	af.nr = nr_old;
-	if (af.nr < CLIENT_AVAIL_TARGET) {
-		ret = alloc_from_tree(ss, CLIENT_AVAIL_TARGET - af.nr, add_client_avail, &af);
-		/* a mount can work with less; only nothing at all is out of space */
-		if (ret == -ENOSPC && af.nr > 0)
+	want = min_t(u64, CLIENT_AVAIL_TARGET - af.nr, tree_free > floor ? tree_free - floor : 0);
+	if (want > 0) {
+		ret = alloc_from_tree(ss, want, add_client_avail, &af);
+		/* the tree's count said there was enough; a mount works with less */
+		if (ret == -ENOSPC)
 			ret = 0;
 	}
 	if (ret == 0)
@@ -652,17 +673,35 @@ out:
 	return ret;
 }
 
-/* count a commit into rid's open tree; true when it's time to finalize it */
-static bool count_commit(struct scoutfs_server_state *ss, u64 rid)
+/*
+ * Count a commit into rid's open tree, and the blocks the tree grew by
+ * (taken from its avail list, less those it freed); true when it's time
+ * to finalize it: after FINALIZE_COMMITS commits, once it has grown by
+ * half the floor that merging it draws on, or at every commit while free
+ * metadata is short, since only merges return the blocks of what was
+ * removed.  Kept in memory: a new server counts from its start.
+ */
+#define COMMITS_BITS	8
+static bool count_commit(struct scoutfs_server_state *ss, u64 rid,
+			 const struct scoutfs_log_trees *was, const struct scoutfs_log_trees *now)
 {
 	void *entry = xa_load(&ss->commits, rid);
-	unsigned long n = entry ? xa_to_value(entry) + 1 : 1;
+	unsigned long v = entry ? xa_to_value(entry) : 0;
+	unsigned long n = (v & ((1UL << COMMITS_BITS) - 1)) + 1;
+	unsigned long grown = v >> COMMITS_BITS;
+	u64 used = le64_to_cpu(was->meta_avail.total_nr) -
+		   min(le64_to_cpu(was->meta_avail.total_nr), le64_to_cpu(now->meta_avail.total_nr));
+	u64 freed = le64_to_cpu(now->meta_freed.total_nr);
 
-	if (n >= FINALIZE_COMMITS) {
+	if (used > freed)
+		grown += used - freed;
+	if (n >= FINALIZE_COMMITS || grown >= meta_floor(ss) / 2 ||
+	    le64_to_cpu(ss->super.meta_alloc[0].total_len) < 2 * meta_floor(ss)) {
 		xa_erase(&ss->commits, rid);
 		return true;
 	}
-	xa_store(&ss->commits, rid, xa_mk_value(n), GFP_NOFS);
+	grown = min_t(unsigned long, grown, ULONG_MAX >> (COMMITS_BITS + 2));
+	xa_store(&ss->commits, rid, xa_mk_value((grown << COMMITS_BITS) | n), GFP_NOFS);
 	return false;
 }
 
@@ -761,7 +800,7 @@ int scoutfs_server_commit_log_trees(struct scoutfs_server_state *ss, u64 rid,
 	/* versions given later must be above every version it wrote */
 	if (le64_to_cpu(lt->max_item_seq) >= le64_to_cpu(ss->super.next_seq))
 		ss->super.next_seq = cpu_to_le64(le64_to_cpu(lt->max_item_seq) + 1);
-	if (count_commit(ss, rid)) {
+	if (count_commit(ss, rid, &cur, lt)) {
 		ret = finalize(ss, &committed, next);
 		*finalized = ret == 0;
 	} else {

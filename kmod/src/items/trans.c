@@ -53,6 +53,7 @@ struct scoutfs_trans {
 	u64 commits_done;
 	int commit_err;		/* of the last commit */
 	bool failed;		/* a commit failed: no more changes */
+	bool want_blocks;	/* commit even without changes: for more blocks */
 	wait_queue_head_t waitq;
 };
 
@@ -80,23 +81,41 @@ static int open_log_trees(struct scoutfs_trans *tr)
 	return ret;
 }
 
+/* what even a commit of next to nothing can need: paths, lists */
+#define EMPTY_COMMIT_BLOCKS	64
+
 /* blocks a commit of the held changes could need, generously */
 static u64 blocks_needed(struct scoutfs_trans *tr)
 {
 	u64 bytes = scoutfs_item_dirty_bytes(tr->items);
 
 	/* leaves half full after splits, their parents, the lists */
-	return (bytes * 2) / SCOUTFS_META_BLOCK_SIZE * 2 + 64;
+	return (bytes * 2) / SCOUTFS_META_BLOCK_SIZE * 2 + EMPTY_COMMIT_BLOCKS;
 }
 
-static bool over_limits(struct scoutfs_trans *tr)
+/*
+ * Metadata blocks a hold that doesn't free space leaves for those that
+ * do: enough to commit the removal of names, inodes and extents in the
+ * batches their operations use.
+ */
+#define FREEING_RESERVE_BLOCKS	256
+
+/* the blocks a hold must leave for a commit, and for freeing holds */
+static u64 kept(bool freeing)
+{
+	return EMPTY_COMMIT_BLOCKS + (freeing ? 0 : FREEING_RESERVE_BLOCKS);
+}
+
+static bool over_limits(struct scoutfs_trans *tr, bool freeing)
 {
 	return scoutfs_item_dirty_bytes(tr->items) >= DIRTY_BYTES_LIMIT ||
-	       blocks_needed(tr) >= tr->avail_blocks;
+	       blocks_needed(tr) - EMPTY_COMMIT_BLOCKS + kept(freeing) >=
+	       READ_ONCE(tr->avail_blocks);
 }
 
-int scoutfs_trans_hold(struct scoutfs_trans *tr)
+static int hold(struct scoutfs_trans *tr, bool freeing)
 {
+	int tries = 0;
 	int ret;
 
 	if (!READ_ONCE(tr->open)) {
@@ -104,10 +123,18 @@ int scoutfs_trans_hold(struct scoutfs_trans *tr)
 		if (ret)
 			return ret;
 	}
-	if (over_limits(tr)) {
+	while (over_limits(tr, freeing)) {
+		/* the commit returns freed blocks and brings what the server has */
+		WRITE_ONCE(tr->want_blocks, true);
 		ret = scoutfs_trans_sync(tr, true);
 		if (ret)
 			return ret;
+		/* not even an empty transaction has room: out of space */
+		if (kept(freeing) >= READ_ONCE(tr->avail_blocks))
+			return -ENOSPC;
+		/* others' changes since may keep it over: commit them too, a few times */
+		if (++tries >= 3)
+			break;
 	}
 	down_read(&tr->hold_rwsem);
 	if (READ_ONCE(tr->failed)) {
@@ -115,6 +142,16 @@ int scoutfs_trans_hold(struct scoutfs_trans *tr)
 		return -EIO;
 	}
 	return 0;
+}
+
+int scoutfs_trans_hold(struct scoutfs_trans *tr)
+{
+	return hold(tr, false);
+}
+
+int scoutfs_trans_hold_freeing(struct scoutfs_trans *tr)
+{
+	return hold(tr, true);
 }
 
 struct scoutfs_data_alloc *scoutfs_trans_data_alloc(struct scoutfs_trans *tr)
@@ -210,7 +247,9 @@ static void commit_worker(struct work_struct *work)
 	down_write(&tr->hold_rwsem);
 	if (tr->failed) {
 		ret = -EIO;
-	} else if (tr->open && scoutfs_item_dirty_bytes(tr->items) > 0) {
+	} else if (tr->open && (scoutfs_item_dirty_bytes(tr->items) > 0 ||
+				READ_ONCE(tr->want_blocks))) {
+		WRITE_ONCE(tr->want_blocks, false);
 		/* ordered data: what the new extents point to is written first */
 		if (tr->data_ops)
 			ret = tr->data_ops->write_data(tr->data_arg);

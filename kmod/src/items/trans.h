@@ -48,7 +48,15 @@ struct scoutfs_trans *scoutfs_trans_create(struct scoutfs_block_cache *bc,
 /* commits what's held and stops the periodic commits */
 void scoutfs_trans_destroy(struct scoutfs_trans *tr);
 
+/*
+ * Holds fail with -ENOSPC when the mount's metadata blocks couldn't
+ * commit more: the server has none left to give.  A hold for a change
+ * that frees space (removing names, inodes, data, xattrs) may use the
+ * blocks kept back from the others, so that a full filesystem can still
+ * be emptied.
+ */
 int scoutfs_trans_hold(struct scoutfs_trans *tr);
+int scoutfs_trans_hold_freeing(struct scoutfs_trans *tr);
 void scoutfs_trans_release(struct scoutfs_trans *tr);
 
 /*

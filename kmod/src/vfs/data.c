@@ -611,7 +611,7 @@ static int next_batch(struct inode *inode, const struct scoutfs_op_locks *ol)
 	if (ret)
 		return ret;
 	scoutfs_trans_release(trans);
-	return scoutfs_trans_hold(trans);
+	return ol->freeing ? scoutfs_trans_hold_freeing(trans) : scoutfs_trans_hold(trans);
 }
 
 int scoutfs_data_free_range(struct inode *inode, u64 start, u64 end,

@@ -579,7 +579,7 @@ static int remove_entry(struct inode *dir, struct dentry *dentry, bool is_dir)
 	struct entry ent;
 	int ret;
 
-	ret = scoutfs_inode_op_begin(inode, dir, &ol);
+	ret = scoutfs_inode_op_begin_freeing(inode, dir, &ol);
 	if (ret)
 		return ret;
 	if (is_dir && i_size_read(inode) != 0) {
@@ -696,6 +696,8 @@ static int scoutfs_rename(KC_VFS_IDMAP *idmap, struct inode *old_dir,
 		scoutfs_op_locks_add_inode(&ol, target->i_ino, SCOUTFS_LOCK_WRITE);
 	if (wh_ino)
 		scoutfs_op_locks_add_inode(&ol, wh_ino, SCOUTFS_LOCK_WRITE);
+	/* it may remove the target; a full filesystem still renames */
+	ol.freeing = !wh_ino;
 	ret = scoutfs_inode_op_take(old_dir->i_sb, &ol) ?:
 	      scoutfs_inode_op_refresh(inode, old_dir, &ol);
 	if (ret)

@@ -499,7 +499,9 @@ static long scoutfs_fallocate(struct file *file, int mode, loff_t offset, loff_t
 		}
 	}
 
-	ret = scoutfs_trans_hold(trans);
+	/* a punched hole frees its blocks */
+	ol.freeing = mode & FALLOC_FL_PUNCH_HOLE;
+	ret = ol.freeing ? scoutfs_trans_hold_freeing(trans) : scoutfs_trans_hold(trans);
 	if (ret)
 		goto exit;
 	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) {

@@ -259,9 +259,11 @@ struct inode *scoutfs_iget(struct super_block *sb, u64 ino)
  * again if another mount changed them since.  More locks can be added
  * by the caller with op_begin(NULL, NULL) + add + op_take.
  */
-int scoutfs_inode_op_begin(struct inode *inode, struct inode *dir, struct scoutfs_op_locks *ol)
+static int op_begin(struct inode *inode, struct inode *dir, struct scoutfs_op_locks *ol,
+		    bool freeing)
 {
 	scoutfs_op_locks_init(ol);
+	ol->freeing = freeing;
 	if (!inode && !dir)
 		return 0;
 	if (inode)
@@ -270,6 +272,17 @@ int scoutfs_inode_op_begin(struct inode *inode, struct inode *dir, struct scoutf
 		scoutfs_op_locks_add_inode(ol, dir->i_ino, SCOUTFS_LOCK_WRITE);
 	return scoutfs_inode_op_take((inode ?: dir)->i_sb, ol) ?:
 	       scoutfs_inode_op_refresh(inode, dir, ol);
+}
+
+int scoutfs_inode_op_begin(struct inode *inode, struct inode *dir, struct scoutfs_op_locks *ol)
+{
+	return op_begin(inode, dir, ol, false);
+}
+
+int scoutfs_inode_op_begin_freeing(struct inode *inode, struct inode *dir,
+				   struct scoutfs_op_locks *ol)
+{
+	return op_begin(inode, dir, ol, true);
 }
 
 /* after taking the locks: attributes another mount changed are read again */
@@ -296,7 +309,8 @@ int scoutfs_inode_op_take(struct super_block *sb, struct scoutfs_op_locks *ol)
 	ret = scoutfs_op_locks_take(sb, ol);
 	if (ret)
 		return ret;
-	ret = scoutfs_trans_hold(SCOUTFS_MNT(sb)->trans);
+	ret = ol->freeing ? scoutfs_trans_hold_freeing(SCOUTFS_MNT(sb)->trans) :
+			    scoutfs_trans_hold(SCOUTFS_MNT(sb)->trans);
 	if (ret)
 		scoutfs_op_locks_drop(ol);
 	return ret;
@@ -487,8 +501,11 @@ static int write_inode_locked(struct inode *inode)
 	struct scoutfs_op_locks ol;
 	int ret;
 
-	/* the change was made without the lock: it is kept, not refreshed */
-	ret = scoutfs_inode_op_begin(NULL, NULL, &ol);
+	/*
+	 * The change was made without the lock: it is kept, not refreshed.
+	 * It rewrites an item in place, so a full filesystem keeps it too.
+	 */
+	ret = scoutfs_inode_op_begin_freeing(NULL, NULL, &ol);
 	if (ret == 0) {
 		scoutfs_op_locks_add_inode(&ol, inode->i_ino, SCOUTFS_LOCK_WRITE);
 		ret = scoutfs_inode_op_take(inode->i_sb, &ol);
@@ -570,7 +587,11 @@ int scoutfs_setattr(KC_VFS_IDMAP *idmap, struct dentry *dentry, struct iattr *at
 	if (attr->ia_valid & ATTR_SIZE)
 		inode_dio_wait(inode);
 
-	ret = scoutfs_inode_op_begin(inode, NULL, &ol);
+	/* a truncate down frees what it cuts off */
+	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size < i_size_read(inode))
+		ret = scoutfs_inode_op_begin_freeing(inode, NULL, &ol);
+	else
+		ret = scoutfs_inode_op_begin(inode, NULL, &ol);
 	if (ret)
 		return ret;
 	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size != i_size_read(inode)) {

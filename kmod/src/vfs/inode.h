@@ -72,6 +72,9 @@ struct inode *scoutfs_new_inode(KC_VFS_IDMAP *idmap, struct inode *dir, umode_t 
 
 /* locks and transaction of a changing operation (see inode.c) */
 int scoutfs_inode_op_begin(struct inode *inode, struct inode *dir, struct scoutfs_op_locks *ol);
+/* the same for an operation that frees space: it may use the reserve (items/trans.h) */
+int scoutfs_inode_op_begin_freeing(struct inode *inode, struct inode *dir,
+				   struct scoutfs_op_locks *ol);
 int scoutfs_inode_op_take(struct super_block *sb, struct scoutfs_op_locks *ol);
 int scoutfs_inode_op_refresh(struct inode *inode, struct inode *dir, struct scoutfs_op_locks *ol);
 void scoutfs_inode_op_end(struct inode *inode, struct scoutfs_op_locks *ol);

@@ -37,11 +37,13 @@ struct scoutfs_op_locks {
 	u8 mode[SCOUTFS_OP_LOCKS_MAX];
 	struct scoutfs_lock *lock[SCOUTFS_OP_LOCKS_MAX];
 	struct scoutfs_item_lock il[SCOUTFS_OP_LOCKS_MAX];	/* for item calls */
+	bool freeing;		/* it frees space: its holds may use the reserve */
 };
 
 static inline void scoutfs_op_locks_init(struct scoutfs_op_locks *ol)
 {
 	ol->nr = 0;
+	ol->freeing = false;
 }
 
 /* add the lock of ino's group, or of a whole zone (index, orphan) */

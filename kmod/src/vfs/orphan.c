@@ -94,6 +94,7 @@ static int delete_items(struct inode *inode, const struct scoutfs_op_locks *ol)
 static void add_delete_locks(struct scoutfs_op_locks *ol, u64 ino)
 {
 	scoutfs_op_locks_init(ol);
+	ol->freeing = true;
 	scoutfs_op_locks_add_inode(ol, ino, SCOUTFS_LOCK_WRITE);
 	scoutfs_op_locks_add_zone(ol, SCOUTFS_INODE_INDEX_ZONE, SCOUTFS_LOCK_WRITE_ONLY);
 	scoutfs_op_locks_add_zone(ol, SCOUTFS_ORPHAN_ZONE, SCOUTFS_LOCK_WRITE_ONLY);
@@ -138,7 +139,7 @@ static int delete_if_unused(struct inode *inode)
 		ret = in_use_elsewhere(sb, scoutfs_op_lock_inode(&ol, inode->i_ino),
 				       inode->i_ino, &in_use);
 	if (ret == 0 && inode->i_nlink == 0 && !in_use) {
-		ret = scoutfs_trans_hold(mnt->trans);
+		ret = scoutfs_trans_hold_freeing(mnt->trans);
 		if (ret == 0) {
 			ret = delete_items(inode, &ol);
 			scoutfs_trans_release(mnt->trans);
@@ -174,7 +175,7 @@ static int delete_orphan_item(struct super_block *sb, u64 ino)
 	ret = scoutfs_op_locks_take(sb, &ol);
 	if (ret)
 		return ret;
-	ret = scoutfs_trans_hold(mnt->trans);
+	ret = scoutfs_trans_hold_freeing(mnt->trans);
 	if (ret == 0) {
 		scoutfs_orphan_key(&key, ino);
 		ret = scoutfs_item_delete_force(mnt->items, &key, scoutfs_op_lock_for(&ol, &key));

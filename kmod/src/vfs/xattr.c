@@ -324,7 +324,9 @@ static int xattr_set(struct inode *inode, const char *name, const void *value, s
 	struct scoutfs_op_locks ol;
 	int ret;
 
-	ret = scoutfs_inode_op_begin(inode, NULL, &ol);
+	/* a removal frees its parts */
+	ret = value ? scoutfs_inode_op_begin(inode, NULL, &ol) :
+		      scoutfs_inode_op_begin_freeing(inode, NULL, &ol);
 	if (ret)
 		return ret;
 	ret = scoutfs_xattr_set_locked(inode, name, value, size, flags, &ol);
