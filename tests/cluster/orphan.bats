@@ -58,9 +58,15 @@ wait_free() {
 	done
 }
 
-# orphan items in the committed metadata, as node $1's print shows them
+# orphan items in the committed metadata, as node $1's print shows them:
+# per inode the newest version across the trees, unless it's a deletion
 orphans() {
-	vm_exec "$1" "sync; echo 3 > /proc/sys/vm/drop_caches; scoutfs print /dev/scoutfs/meta | grep -c 'orphan' || true"
+	vm_exec "$1" "sync; echo 3 > /proc/sys/vm/drop_caches; scoutfs print /dev/scoutfs/meta" |
+		awk '$1 ~ /^orphan\.[0-9]+\.orphan\./ && $2 == "seq" && $4 == "flags" {
+			split($1, k, "."); ino = k[2]
+			if (!(ino in seq) || $3 + 0 > seq[ino]) { seq[ino] = $3 + 0; del[ino] = ($5 != "0x0") }
+		}
+		END { n = 0; for (i in seq) if (!del[i]) n++; print n }'
 }
 
 # on node $1, open file $2 for reading in a process that holds it (as its

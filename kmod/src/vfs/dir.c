@@ -210,8 +210,28 @@ out:
 	return ret;
 }
 
+/*
+ * The last reference to a dentry is going (under its d_lock): it stays
+ * cached only while its parent's grant says it's right, so a name that
+ * another mount removed doesn't keep its inode, perhaps ours to delete
+ * now, in the cache.
+ */
+static int scoutfs_d_delete(const struct dentry *dentry)
+{
+	struct inode *dir;
+	u64 gen;
+
+	if (IS_ROOT(dentry))
+		return 0;
+	dir = d_inode(dentry->d_parent);
+	return !(dir && scoutfs_op_lock_inode_cached(dir->i_sb, dir->i_ino, SCOUTFS_LOCK_READ,
+						     &gen) &&
+		 gen == READ_ONCE(dentry->d_time));
+}
+
 const struct dentry_operations scoutfs_dentry_ops = {
 	.d_revalidate = scoutfs_d_revalidate,
+	.d_delete = scoutfs_d_delete,
 };
 
 static int scoutfs_readdir(struct file *file, struct dir_context *ctx)

@@ -483,12 +483,32 @@ int scoutfs_inode_delete_index_items(struct inode *inode, const struct scoutfs_o
 	return ret;
 }
 
+/* whether another mount may have changed the inode since it was read */
+static bool maybe_stale(struct inode *inode)
+{
+	u64 gen;
+
+	return !scoutfs_op_lock_inode_cached(inode->i_sb, inode->i_ino, SCOUTFS_LOCK_READ, &gen) ||
+	       gen != READ_ONCE(SCOUTFS_I(inode)->refresh_gen);
+}
+
+/*
+ * The last reference is gone: an inode that another mount may have
+ * changed isn't kept, so that one whose last name another mount removed
+ * is evicted, and deleted, as soon as nothing here uses it.
+ */
+int scoutfs_drop_inode(struct inode *inode)
+{
+	return generic_drop_inode(inode) || maybe_stale(inode);
+}
+
 void scoutfs_evict_inode(struct inode *inode)
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(inode->i_sb);
 
 	truncate_inode_pages_final(&inode->i_data);
-	if (inode->i_nlink == 0 && !is_bad_inode(inode))
+	/* links it had here may have been removed elsewhere: orphan.c looks */
+	if (!is_bad_inode(inode) && (inode->i_nlink == 0 || maybe_stale(inode)))
 		scoutfs_orphan_evict(inode);
 	/* only now may another mount delete it */
 	scoutfs_omap_remove(scoutfs_cluster_omap(mnt->cluster), inode->i_ino);

@@ -80,6 +80,7 @@ int scoutfs_inode_op_refresh(struct inode *inode, struct inode *dir, struct scou
 void scoutfs_inode_op_end(struct inode *inode, struct scoutfs_op_locks *ol);
 
 int scoutfs_fsync(struct file *file, loff_t start, loff_t end, int datasync);
+int scoutfs_drop_inode(struct inode *inode);
 void scoutfs_evict_inode(struct inode *inode);
 void scoutfs_dirty_inode(struct inode *inode, int flags);
 int scoutfs_write_inode(struct inode *inode, struct writeback_control *wbc);

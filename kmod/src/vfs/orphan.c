@@ -121,6 +121,24 @@ static int in_use_elsewhere(struct super_block *sb, struct scoutfs_lock *lock, u
 	return ret;
 }
 
+/* whether a cached inode that had links still has them, read under READ */
+static int still_linked(struct inode *inode)
+{
+	struct scoutfs_op_locks ol;
+	int ret;
+
+	scoutfs_op_locks_init(&ol);
+	scoutfs_op_locks_add_inode(&ol, inode->i_ino, SCOUTFS_LOCK_READ);
+	ret = scoutfs_op_locks_take(inode->i_sb, &ol);
+	if (ret)
+		return ret;
+	ret = scoutfs_inode_refresh(inode, scoutfs_op_lock_inode(&ol, inode->i_ino));
+	scoutfs_op_locks_drop(&ol);
+	if (ret)
+		return ret;
+	return inode->i_nlink > 0;
+}
+
 static int delete_if_unused(struct inode *inode)
 {
 	struct super_block *sb = inode->i_sb;
@@ -128,6 +146,14 @@ static int delete_if_unused(struct inode *inode)
 	struct scoutfs_op_locks ol;
 	bool in_use = false;
 	int ret;
+
+	/* a name removed on another mount: most likely it still has others */
+	if (inode->i_nlink) {
+		ret = still_linked(inode);
+		/* or it's gone already: deleted by another mount */
+		if (ret)
+			return ret > 0 || ret == -ENOENT ? 0 : ret;
+	}
 
 	add_delete_locks(&ol, inode->i_ino);
 	ret = scoutfs_op_locks_take(sb, &ol);

@@ -12,8 +12,9 @@ struct scoutfs_orphans;
 void scoutfs_orphan_key(struct scoutfs_key *key, u64 ino);
 
 /*
- * An inode without links leaves the cache (evict_inode): its items are
- * deleted unless another mount still has it in use.
+ * An inode without links, or one that another mount may have unlinked,
+ * leaves the cache (evict_inode): its items are deleted if it has no
+ * links and no other mount has it in use.
  */
 void scoutfs_orphan_evict(struct inode *inode);
 

@@ -242,6 +242,7 @@ static const struct scoutfs_lock_ops lock_ops = {
 static const struct super_operations scoutfs_super_ops = {
 	.alloc_inode = scoutfs_alloc_inode,
 	.free_inode = scoutfs_free_inode,
+	.drop_inode = scoutfs_drop_inode,
 	.evict_inode = scoutfs_evict_inode,
 	.dirty_inode = scoutfs_dirty_inode,
 	.write_inode = scoutfs_write_inode,
