@@ -39,10 +39,15 @@ counter() { vm_exec 1 "cat /sys/fs/scoutfs/f.*/counters/$1"; }
 		vm_exec $i "mkdir /mnt/scoutfs/n$i"
 	done
 	# each node: 40 rounds of a create and a sync, all three at once
+	local pids=()
 	for i in 1 2 3; do
-		vm_exec $i "for r in \$(seq 40); do : > /mnt/scoutfs/n$i/f\$r; sync -f /mnt/scoutfs; done" &
+		vm_exec $i "set -e; for r in \$(seq 40); do : > /mnt/scoutfs/n$i/f\$r; sync -f /mnt/scoutfs; done" &
+		pids+=($!)
 	done
-	wait
+	# a node whose creates or syncs failed fails here, not in a later count
+	for pid in "${pids[@]}"; do
+		wait "$pid"
+	done
 	commits=$(($(counter server_commits) - commits0))
 	ops=$(($(counter server_commit_ops) - ops0))
 	echo "server commits $commits for $ops requests" >&3
@@ -56,8 +61,49 @@ counter() { vm_exec 1 "cat /sys/fs/scoutfs/f.*/counters/$1"; }
 		for j in 1 2 3; do
 			run vm_exec $i "ls /mnt/scoutfs/n$j | wc -l"
 			assert_success
-			assert_output 40
+			[ "$output" = 40 ] || {
+				echo "vm$i lists $output entries in n$j:" >&2
+				vm_exec $i "ls -f /mnt/scoutfs/n$j | sort -V | tr '\n' ' '" >&2
+				false
+			}
 		done
+	done
+}
+
+# Readers switch to the roots of each grant and commit answer; answers
+# that arrive out of order must never take a reader back to older roots.
+@test "a mount that writes and reads at once never sees another mount's entries go away" {
+	for i in 1 2 3; do
+		vm_exec $i "mkdir /mnt/scoutfs/m$i"
+	done
+	local pids=()
+	for i in 2 3; do
+		vm_exec $i "set -e; for r in \$(seq 40); do : > /mnt/scoutfs/m$i/f\$r; sync -f /mnt/scoutfs; done" &
+		pids+=($!)
+	done
+	run vm_exec 1 'set -e
+		p2=0; p3=0
+		for r in $(seq 40); do
+			: > /mnt/scoutfs/m1/f$r
+			sync -f /mnt/scoutfs &
+			c2=$(ls /mnt/scoutfs/m2 | wc -l)
+			c3=$(ls /mnt/scoutfs/m3 | wc -l)
+			wait
+			if [ "$c2" -lt "$p2" ] || [ "$c3" -lt "$p3" ]; then
+				echo "round $r: m2 $p2 -> $c2, m3 $p3 -> $c3"
+				exit 1
+			fi
+			p2=$c2; p3=$c3
+		done
+		echo "last counts m2 $p2 m3 $p3"'
+	for pid in "${pids[@]}"; do
+		wait "$pid"
+	done
+	echo "$output" >&3
+	assert_success
+	for j in 2 3; do
+		run vm_exec 1 "ls /mnt/scoutfs/m$j | wc -l"
+		assert_output 40
 	done
 }
 

@@ -63,7 +63,7 @@ closed_saying() {
 	wait_dmesg "scoutfs $(fsid): server: client rid $rid greeted from 127.0.0.1:"
 	wait_dmesg "scoutfs $(fsid): connected to the server at 127.0.0.1:$PORT: term "
 	run bash -c "dmesg | grep 'connected to the server at'"
-	assert_output --regexp ": term [1-9][0-9]*, server rid $rid, protocol version 3\$"
+	assert_output --regexp ": term [1-9][0-9]*, server rid $rid, protocol version 4\$"
 	# one established connection each way, with keepalive running
 	run ss -tnoH state established "( dport = :$PORT )"
 	assert_success
@@ -74,7 +74,7 @@ closed_saying() {
 @test "a well-behaved peer greets, gets INVAL for a short request, inode numbers, says farewell" {
 	net_case good_session
 	rid=$(echo "$output" | sed -n 's/^rid //p')
-	assert_line --regexp "^term [1-9][0-9]* server_rid $(cat /sys/fs/scoutfs/f.*/rid) version 3\$"
+	assert_line --regexp "^term [1-9][0-9]* server_rid $(cat /sys/fs/scoutfs/f.*/rid) version 4\$"
 	wait_dmesg "server: client rid $rid greeted from 127.0.0.1:$port"
 	wait_dmesg "server: client rid $rid said farewell"
 	run bash -c "dmesg | grep 'closing connection with 127.0.0.1:$port'"

@@ -296,8 +296,7 @@ static int commit_log_trees(void *arg, const struct scoutfs_log_trees *lt,
 	if (ret == 0) {
 		res->next = resp->next;
 		res->seq = le64_to_cpu(resp->seq);
-		res->fs_root = resp->fs_root;
-		res->logs_root = resp->logs_root;
+		res->roots = resp->roots;
 	}
 	kfree(resp);
 	return ret;
@@ -325,19 +324,11 @@ int scoutfs_cluster_alloc_inodes(struct scoutfs_cluster *cl, u64 want, u64 *firs
 	return 0;
 }
 
-static int get_roots(void *arg, struct scoutfs_btree_root *fs_root,
-		     struct scoutfs_btree_root *logs_root)
+static int get_roots(void *arg, struct scoutfs_net_roots *roots)
 {
 	struct scoutfs_cluster *cl = arg;
-	struct scoutfs_net_roots resp;
-	int ret;
 
-	ret = request_exact(cl, SCOUTFS_NET_CMD_GET_ROOTS, NULL, 0, &resp, sizeof(resp));
-	if (ret)
-		return ret;
-	*fs_root = resp.fs_root;
-	*logs_root = resp.logs_root;
-	return 0;
+	return request_exact(cl, SCOUTFS_NET_CMD_GET_ROOTS, NULL, 0, roots, sizeof(*roots));
 }
 
 const struct scoutfs_forest_ops scoutfs_cluster_forest_ops = {
@@ -371,16 +362,7 @@ int scoutfs_cluster_open_map(struct scoutfs_cluster *cl, u64 group_nr,
 	return ret;
 }
 
-int scoutfs_cluster_get_roots_now(struct scoutfs_cluster *cl, struct scoutfs_btree_root *fs_root,
-				  struct scoutfs_btree_root *logs_root)
+int scoutfs_cluster_get_roots_now(struct scoutfs_cluster *cl, struct scoutfs_net_roots *roots)
 {
-	struct scoutfs_net_roots resp;
-	int ret;
-
-	ret = request_now(cl, SCOUTFS_NET_CMD_GET_ROOTS, NULL, 0, &resp, sizeof(resp));
-	if (ret == 0) {
-		*fs_root = resp.fs_root;
-		*logs_root = resp.logs_root;
-	}
-	return ret;
+	return request_now(cl, SCOUTFS_NET_CMD_GET_ROOTS, NULL, 0, roots, sizeof(*roots));
 }

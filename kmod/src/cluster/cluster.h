@@ -4,7 +4,7 @@
 
 #include <linux/types.h>
 
-#include "format/format.h"
+#include "format/wire.h"
 
 struct block_device;
 struct scoutfs_block_cache;
@@ -56,8 +56,7 @@ struct scoutfs_omap *scoutfs_cluster_omap(struct scoutfs_cluster *cl);
 struct scoutfs_net_open_map;
 int scoutfs_cluster_open_map(struct scoutfs_cluster *cl, u64 group_nr,
 			     struct scoutfs_net_open_map *om);
-int scoutfs_cluster_get_roots_now(struct scoutfs_cluster *cl, struct scoutfs_btree_root *fs_root,
-				  struct scoutfs_btree_root *logs_root);
+int scoutfs_cluster_get_roots_now(struct scoutfs_cluster *cl, struct scoutfs_net_roots *roots);
 
 /* this mount's server's commits and the requests they carried; 0 when not leading */
 void scoutfs_cluster_server_commit_stats(struct scoutfs_cluster *cl, u64 *commits, u64 *ops);

@@ -215,8 +215,7 @@ static int remove_trees(struct merge *m)
 int scoutfs_log_merge(struct scoutfs_server_state *ss,
 		      bool (*should_stop)(void *arg), void *arg)
 {
-	struct scoutfs_btree_root fs_root;
-	struct scoutfs_btree_root logs_root;
+	struct scoutfs_net_roots roots;
 	struct merge m = { .ss = ss, .should_stop = should_stop, .stop_arg = arg };
 	unsigned int i;
 	int ret;
@@ -233,8 +232,8 @@ int scoutfs_log_merge(struct scoutfs_server_state *ss,
 	 * are only reused two commits later, and a read that comes too late
 	 * fails (-ESTALE) and the merge is tried again.
 	 */
-	scoutfs_server_get_roots(ss, &fs_root, &logs_root);
-	ret = find_trees(&m, scoutfs_server_block_cache(ss), &logs_root);
+	scoutfs_server_get_roots(ss, &roots);
+	ret = find_trees(&m, scoutfs_server_block_cache(ss), &roots.logs_root);
 	if (ret || m.nr_trees == 0)
 		goto out;
 

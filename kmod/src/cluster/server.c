@@ -400,7 +400,7 @@ static int server_commit_log_trees(struct scoutfs_net_conn *conn, u8 cmd, u64 id
 		queue_work(system_unbound_wq, &server->merge_work);
 	if (ret == 0) {
 		resp->seq = cpu_to_le64(seq);
-		scoutfs_server_get_roots(server->ss, &resp->fs_root, &resp->logs_root);
+		scoutfs_server_get_roots(server->ss, &resp->roots);
 		ret = scoutfs_net_response(conn, cmd, id, SCOUTFS_NET_ERR_NONE, resp,
 					   sizeof(*resp));
 	}
@@ -719,7 +719,7 @@ static void lock_grant_info(void *arg, u64 rid, struct scoutfs_net_lock_grant *g
 	struct scoutfs_server *server = arg;
 	u64 next_seq;
 
-	scoutfs_server_get_roots(server->ss, &grant->fs_root, &grant->logs_root);
+	scoutfs_server_get_roots(server->ss, &grant->roots);
 	next_seq = scoutfs_server_take_seq(server->ss);
 	grant->write_seq = cpu_to_le64(next_seq);
 	if (sole_client(server, rid))
@@ -852,7 +852,7 @@ static int server_get_roots(struct scoutfs_net_conn *conn, u8 cmd, u64 id,
 
 	if (!conn_rid(server, conn))
 		return -EINVAL;
-	scoutfs_server_get_roots(server->ss, &resp.fs_root, &resp.logs_root);
+	scoutfs_server_get_roots(server->ss, &resp);
 	return scoutfs_net_response(conn, cmd, id, SCOUTFS_NET_ERR_NONE, &resp, sizeof(resp));
 }
 

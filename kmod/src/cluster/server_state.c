@@ -874,13 +874,12 @@ u64 scoutfs_server_take_seq(struct scoutfs_server_state *ss)
 	return seq;
 }
 
-void scoutfs_server_get_roots(struct scoutfs_server_state *ss,
-			      struct scoutfs_btree_root *fs_root,
-			      struct scoutfs_btree_root *logs_root)
+void scoutfs_server_get_roots(struct scoutfs_server_state *ss, struct scoutfs_net_roots *roots)
 {
 	mutex_lock(&ss->mutex);
-	*fs_root = ss->stable.fs_root;
-	*logs_root = ss->stable.logs_root;
+	roots->fs_root = ss->stable.fs_root;
+	roots->logs_root = ss->stable.logs_root;
+	roots->seq = ss->stable.hdr.seq;
 	mutex_unlock(&ss->mutex);
 }
 

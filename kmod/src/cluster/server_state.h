@@ -4,7 +4,7 @@
 
 #include <linux/types.h>
 
-#include "format/format.h"
+#include "format/wire.h"
 
 struct block_device;
 struct scoutfs_block_cache;
@@ -104,8 +104,6 @@ u64 scoutfs_server_take_seq(struct scoutfs_server_state *ss);
 void scoutfs_server_state_commit_stats(struct scoutfs_server_state *ss, u64 *commits, u64 *ops);
 
 /* the trees readers merge: the fs tree and the log trees' records */
-void scoutfs_server_get_roots(struct scoutfs_server_state *ss,
-			      struct scoutfs_btree_root *fs_root,
-			      struct scoutfs_btree_root *logs_root);
+void scoutfs_server_get_roots(struct scoutfs_server_state *ss, struct scoutfs_net_roots *roots);
 
 #endif

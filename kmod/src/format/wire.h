@@ -20,9 +20,9 @@
  * versions; a peer speaking a version outside the receiver's range is
  * refused.
  */
-#define SCOUTFS_NET_VERSION		3
-#define SCOUTFS_NET_VERSION_MIN		3
-#define SCOUTFS_NET_VERSION_MAX		3
+#define SCOUTFS_NET_VERSION		4
+#define SCOUTFS_NET_VERSION_MIN		4
+#define SCOUTFS_NET_VERSION_MAX		4
 
 /* the largest payload: big enough for any message, small enough to buffer */
 #define SCOUTFS_NET_MAX_DATA_LEN	(64 * 1024)
@@ -145,6 +145,21 @@ struct scoutfs_net_log_trees_response {
 };
 
 /*
+ * The trees readers merge, the fs tree and the log tree records, as of
+ * one server commit: seq is that commit's superblock seq.  Answers to
+ * concurrent requests can arrive in any order; a mount switches only to
+ * roots at least as new as the ones it reads through.  GET_ROOTS (no
+ * request payload) answers with the server's last commit's roots.  A
+ * reader whose trees were merged and freed meanwhile (a block read
+ * gives a stale seq) asks for them again.
+ */
+struct scoutfs_net_roots {
+	struct scoutfs_btree_root fs_root;
+	struct scoutfs_btree_root logs_root;
+	__le64 seq;
+};
+
+/*
  * COMMIT_LOG_TREES: the request is the mount's committed struct
  * scoutfs_log_trees, blocks written and flushed.  The response is the
  * log tree of its next transaction (the same tree, or a new one when the
@@ -154,18 +169,7 @@ struct scoutfs_net_log_trees_response {
 struct scoutfs_net_commit_response {
 	struct scoutfs_log_trees next;
 	__le64 seq;
-	struct scoutfs_btree_root fs_root;
-	struct scoutfs_btree_root logs_root;
-};
-
-/*
- * GET_ROOTS (no request payload): the fs tree and the log tree records
- * as of the server's last commit.  A reader whose trees were merged and
- * freed meanwhile (a block read gives a stale seq) reads them again.
- */
-struct scoutfs_net_roots {
-	struct scoutfs_btree_root fs_root;
-	struct scoutfs_btree_root logs_root;
+	struct scoutfs_net_roots roots;
 };
 
 /*
@@ -223,8 +227,7 @@ struct scoutfs_net_lock {
 struct scoutfs_net_lock_grant {
 	struct scoutfs_key start;
 	__le64 write_seq;
-	struct scoutfs_btree_root fs_root;
-	struct scoutfs_btree_root logs_root;
+	struct scoutfs_net_roots roots;
 	__u8 mode;
 	__u8 flags;
 	__u8 __pad[6];
@@ -262,16 +265,16 @@ struct scoutfs_net_open_map {
 
 #pragma GCC diagnostic pop
 
-SCOUTFS_CHECK_SIZE(struct scoutfs_net_roots, 48);
+SCOUTFS_CHECK_SIZE(struct scoutfs_net_roots, 56);
 SCOUTFS_CHECK_SIZE(struct scoutfs_net_lock, 72);
-SCOUTFS_CHECK_SIZE(struct scoutfs_net_lock_grant, 96);
-SCOUTFS_CHECK_OFFSET(struct scoutfs_net_lock_grant, flags, 89);
+SCOUTFS_CHECK_SIZE(struct scoutfs_net_lock_grant, 104);
+SCOUTFS_CHECK_OFFSET(struct scoutfs_net_lock_grant, flags, 97);
 SCOUTFS_CHECK_SIZE(struct scoutfs_net_open_map_req, 8);
 SCOUTFS_CHECK_SIZE(struct scoutfs_net_open_map, 144);
 SCOUTFS_CHECK_SIZE(struct scoutfs_net_alloc_inodes, 8);
 SCOUTFS_CHECK_SIZE(struct scoutfs_net_alloc_inodes_response, 16);
 SCOUTFS_CHECK_SIZE(struct scoutfs_net_log_trees_response, 216);
-SCOUTFS_CHECK_SIZE(struct scoutfs_net_commit_response, 264);
+SCOUTFS_CHECK_SIZE(struct scoutfs_net_commit_response, 272);
 SCOUTFS_CHECK_SIZE(struct scoutfs_net_greeting, 32);
 SCOUTFS_CHECK_OFFSET(struct scoutfs_net_greeting, version_min, 24);
 SCOUTFS_CHECK_OFFSET(struct scoutfs_net_greeting, quorum_slot, 26);

@@ -22,11 +22,17 @@ int scoutfs_forest_init(struct scoutfs_forest *forest,
 			struct scoutfs_block_cache *blocks, u64 own_rid,
 			const struct scoutfs_super_block *super)
 {
+	struct scoutfs_net_roots roots = {
+		.fs_root = super->fs_root,
+		.logs_root = super->logs_root,
+		.seq = super->hdr.seq,
+	};
+
 	memset(forest, 0, sizeof(*forest));
 	forest->blocks = blocks;
 	forest->own_rid = own_rid;
 	init_rwsem(&forest->rwsem);
-	return scoutfs_forest_set_roots(forest, &super->fs_root, &super->logs_root, 0, NULL);
+	return scoutfs_forest_set_roots(forest, &roots, 0, NULL);
 }
 
 void scoutfs_forest_destroy(struct scoutfs_forest *forest)
@@ -52,10 +58,10 @@ static void log_trees_key(struct scoutfs_key *key, u64 rid, u64 nr)
 	key->sk_second = cpu_to_le64(nr);
 }
 
-static int set_roots_once(struct scoutfs_forest *forest,
-			  const struct scoutfs_btree_root *fs_root,
-			  const struct scoutfs_btree_root *logs_root,
-			  u64 own_nr, const struct scoutfs_btree_root *own_root)
+/* the other mounts' non-empty log trees listed in logs_root, skipping (own_rid, own_nr) */
+static int read_log_roots(struct scoutfs_forest *forest,
+			  const struct scoutfs_btree_root *logs_root, u64 own_nr,
+			  struct scoutfs_btree_root **roots_ret, unsigned int *nr_ret)
 {
 	struct scoutfs_btree_root *roots = NULL;
 	struct scoutfs_btree_root *tmp;
@@ -76,15 +82,16 @@ static int set_roots_once(struct scoutfs_forest *forest,
 			break;
 		if (ret == 0 && len != sizeof(lt))
 			ret = -EIO;
-		if (ret)
-			goto out;
+		if (ret) {
+			kfree(roots);
+			return ret;
+		}
 		if (lt.item_root.height > 0 &&
-		    !(le64_to_cpu(lt.rid) == forest->own_rid &&
-		      le64_to_cpu(lt.nr) == (own_root ? own_nr : READ_ONCE(forest->own_nr)))) {
+		    !(le64_to_cpu(lt.rid) == forest->own_rid && le64_to_cpu(lt.nr) == own_nr)) {
 			tmp = krealloc(roots, (nr + 1) * sizeof(*roots), GFP_NOFS);
 			if (!tmp) {
-				ret = -ENOMEM;
-				goto out;
+				kfree(roots);
+				return -ENOMEM;
 			}
 			roots = tmp;
 			roots[nr++] = lt.item_root;
@@ -92,42 +99,78 @@ static int set_roots_once(struct scoutfs_forest *forest,
 		if (!scoutfs_key_inc(&key))
 			break;
 	}
-
-	down_write(&forest->rwsem);
-	forest->fs_root = *fs_root;
-	swap(forest->log_roots, roots);
-	forest->nr_log_roots = nr;
-	if (own_root) {
-		forest->own_nr = own_nr;
-		forest->own_root = *own_root;
-	}
-	up_write(&forest->rwsem);
-	ret = 0;
-out:
-	kfree(roots);
-	return ret;
+	*roots_ret = roots;
+	*nr_ret = nr;
+	return 0;
 }
 
-int scoutfs_forest_set_roots(struct scoutfs_forest *forest,
-			     const struct scoutfs_btree_root *fs_root,
-			     const struct scoutfs_btree_root *logs_root,
+/*
+ * Roots older than the ones in use (an answer that was overtaken by a
+ * newer one) would hide what readers have already seen: the newer roots
+ * are read again instead, which a new own tree may need (its finalized
+ * predecessor was skipped in the list).  The list is read outside the
+ * rwsem, so it is read again if the roots or the own tree changed
+ * meanwhile.
+ */
+static int set_roots_once(struct scoutfs_forest *forest, const struct scoutfs_net_roots *given,
+			  u64 own_nr, const struct scoutfs_btree_root *own_root)
+{
+	struct scoutfs_net_roots roots = *given;
+	struct scoutfs_btree_root *list;
+	unsigned int nr;
+	u64 skip_nr;
+	int ret;
+
+	for (;;) {
+		down_read(&forest->rwsem);
+		if (forest->have_roots &&
+		    le64_to_cpu(roots.seq) < le64_to_cpu(forest->roots.seq))
+			roots = forest->roots;
+		skip_nr = own_root ? own_nr : forest->own_nr;
+		up_read(&forest->rwsem);
+
+		ret = read_log_roots(forest, &roots.logs_root, skip_nr, &list, &nr);
+		if (ret)
+			return ret;
+
+		down_write(&forest->rwsem);
+		if ((forest->have_roots &&
+		     le64_to_cpu(roots.seq) < le64_to_cpu(forest->roots.seq)) ||
+		    (!own_root && forest->own_nr != skip_nr)) {
+			up_write(&forest->rwsem);
+			kfree(list);
+			continue;
+		}
+		forest->roots = roots;
+		forest->have_roots = true;
+		swap(forest->log_roots, list);
+		forest->nr_log_roots = nr;
+		if (own_root) {
+			forest->own_nr = own_nr;
+			forest->own_root = *own_root;
+		}
+		up_write(&forest->rwsem);
+		kfree(list);
+		return 0;
+	}
+}
+
+int scoutfs_forest_set_roots(struct scoutfs_forest *forest, const struct scoutfs_net_roots *roots,
 			     u64 own_nr, const struct scoutfs_btree_root *own_root)
 {
-	struct scoutfs_btree_root new_fs;
-	struct scoutfs_btree_root new_logs;
+	struct scoutfs_net_roots newer;
 	int tries = 0;
 	int ret;
 
 	for (;;) {
-		ret = set_roots_once(forest, fs_root, logs_root, own_nr, own_root);
+		ret = set_roots_once(forest, roots, own_nr, own_root);
 		if (ret != -ESTALE || !forest->ops || tries++ >= 10)
 			return ret;
 		/* the records were merged and freed meanwhile: newer ones */
-		ret = forest->ops->get_roots(forest->ops_arg, &new_fs, &new_logs);
+		ret = forest->ops->get_roots(forest->ops_arg, &newer);
 		if (ret)
 			return ret;
-		fs_root = &new_fs;
-		logs_root = &new_logs;
+		roots = &newer;
 	}
 }
 
@@ -149,7 +192,7 @@ static unsigned int nr_roots(struct scoutfs_forest *forest)
 static const struct scoutfs_btree_root *root_at(struct scoutfs_forest *forest, unsigned int i)
 {
 	if (i == 0)
-		return &forest->fs_root;
+		return &forest->roots.fs_root;
 	if (i == 1)
 		return &forest->own_root;
 	return &forest->log_roots[i - 2];
@@ -266,8 +309,7 @@ out:
 /* a tree was freed and reused under us: read the server's current roots */
 static int refresh(struct scoutfs_forest *forest, int tries)
 {
-	struct scoutfs_btree_root fs_root;
-	struct scoutfs_btree_root logs_root;
+	struct scoutfs_net_roots roots;
 	int ret;
 
 	/* nobody to ask (mounting): the stale block is what it is */
@@ -278,9 +320,9 @@ static int refresh(struct scoutfs_forest *forest, int tries)
 				   scoutfs_block_cache_fsid(forest->blocks), tries);
 		return -EIO;
 	}
-	ret = forest->ops->get_roots(forest->ops_arg, &fs_root, &logs_root);
+	ret = forest->ops->get_roots(forest->ops_arg, &roots);
 	if (ret == 0)
-		ret = set_roots_once(forest, &fs_root, &logs_root, 0, NULL);
+		ret = set_roots_once(forest, &roots, 0, NULL);
 	return ret;
 }
 

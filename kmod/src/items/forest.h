@@ -4,7 +4,7 @@
 
 #include <linux/rwsem.h>
 
-#include "format/format.h"
+#include "format/wire.h"
 
 struct scoutfs_block_cache;
 
@@ -23,8 +23,7 @@ struct scoutfs_block_cache;
  * the cluster layer.
  */
 struct scoutfs_forest_ops {
-	int (*get_roots)(void *arg, struct scoutfs_btree_root *fs_root,
-			 struct scoutfs_btree_root *logs_root);
+	int (*get_roots)(void *arg, struct scoutfs_net_roots *roots);
 };
 
 struct scoutfs_forest {
@@ -32,7 +31,8 @@ struct scoutfs_forest {
 	const struct scoutfs_forest_ops *ops;
 	void *ops_arg;
 	struct rw_semaphore rwsem;
-	struct scoutfs_btree_root fs_root;
+	struct scoutfs_net_roots roots;		/* the fs tree and the records read */
+	bool have_roots;
 	struct scoutfs_btree_root *log_roots;	/* other log trees, not empty */
 	unsigned int nr_log_roots;
 	u64 own_rid;
@@ -49,12 +49,12 @@ void scoutfs_forest_set_ops(struct scoutfs_forest *forest,
 
 /*
  * Read the log tree records in logs_root and switch to the new roots in
- * one step.  With own_root, the mount's own tree changes too and its
- * record in logs_root (older than own_root) is skipped.
+ * one step; roots with a smaller seq than those in use are passed over
+ * (the ones in use are read again).  With own_root, the mount's own
+ * tree changes too and its record in logs_root (older than own_root) is
+ * skipped.
  */
-int scoutfs_forest_set_roots(struct scoutfs_forest *forest,
-			     const struct scoutfs_btree_root *fs_root,
-			     const struct scoutfs_btree_root *logs_root,
+int scoutfs_forest_set_roots(struct scoutfs_forest *forest, const struct scoutfs_net_roots *roots,
 			     u64 own_nr, const struct scoutfs_btree_root *own_root);
 /* the mount's own log tree as of its last commit */
 void scoutfs_forest_set_own(struct scoutfs_forest *forest, u64 nr,

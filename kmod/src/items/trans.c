@@ -216,8 +216,8 @@ static int commit(struct scoutfs_trans *tr)
 	 * in the new own tree, or in the tree it was finalized into, which
 	 * is either still listed in logs_root or merged into fs_root.
 	 */
-	ret = scoutfs_forest_set_roots(tr->forest, &res->fs_root, &res->logs_root,
-				       le64_to_cpu(res->next.nr), &res->next.item_root);
+	ret = scoutfs_forest_set_roots(tr->forest, &res->roots, le64_to_cpu(res->next.nr),
+				       &res->next.item_root);
 	if (ret)
 		goto out;
 	scoutfs_item_commit_done(tr->items);

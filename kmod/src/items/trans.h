@@ -4,7 +4,7 @@
 
 #include <linux/types.h>
 
-#include "format/format.h"
+#include "format/wire.h"
 
 struct scoutfs_block_cache;
 struct scoutfs_forest;
@@ -20,8 +20,7 @@ struct scoutfs_trans;
 struct scoutfs_trans_commit_result {
 	struct scoutfs_log_trees next;		/* the next transaction's log tree */
 	u64 seq;				/* and its items' version */
-	struct scoutfs_btree_root fs_root;	/* the trees readers merge now */
-	struct scoutfs_btree_root logs_root;
+	struct scoutfs_net_roots roots;		/* the trees readers merge now */
 };
 
 struct scoutfs_trans_ops {

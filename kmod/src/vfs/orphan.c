@@ -260,8 +260,7 @@ static int scan(struct scoutfs_orphans *orph)
 {
 	struct scoutfs_mount *mnt = SCOUTFS_MNT(orph->sb);
 	struct scoutfs_item_lock il = { .mode = SCOUTFS_LOCK_READ };
-	struct scoutfs_btree_root fs_root;
-	struct scoutfs_btree_root logs_root;
+	struct scoutfs_net_roots roots;
 	struct scoutfs_key key;
 	int ret;
 
@@ -271,8 +270,8 @@ static int scan(struct scoutfs_orphans *orph)
 	orph->om_valid = false;
 
 	/* orphans of mounts reclaimed since our roots were read */
-	ret = scoutfs_cluster_get_roots_now(mnt->cluster, &fs_root, &logs_root) ?:
-	      scoutfs_forest_set_roots(&mnt->forest, &fs_root, &logs_root, 0, NULL);
+	ret = scoutfs_cluster_get_roots_now(mnt->cluster, &roots) ?:
+	      scoutfs_forest_set_roots(&mnt->forest, &roots, 0, NULL);
 	if (ret)
 		return ret;
 

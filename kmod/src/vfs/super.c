@@ -228,7 +228,7 @@ static void lock_granted(void *arg, const struct scoutfs_net_lock_grant *grant)
 	struct scoutfs_mount *mnt = arg;
 	int ret;
 
-	ret = scoutfs_forest_set_roots(&mnt->forest, &grant->fs_root, &grant->logs_root, 0, NULL);
+	ret = scoutfs_forest_set_roots(&mnt->forest, &grant->roots, 0, NULL);
 	if (ret)
 		pr_err_ratelimited("scoutfs %016llx: reading the roots of a lock grant failed (%d)\n",
 				   le64_to_cpu(mnt->super->hdr.fsid), ret);

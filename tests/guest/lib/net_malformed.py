@@ -14,7 +14,7 @@ import sys
 import time
 
 MAGIC = 0x5C0F7E17
-VERSION = 3
+VERSION = 4
 PORT = 0  # the server's, set by main()
 HDR = struct.Struct("<IIQQQIBBBB")  # crc magic fsid id seq data_len version cmd flags error
 GREETING = struct.Struct("<QQQBBB5x")  # fsid rid flags version_min version_max quorum_slot
