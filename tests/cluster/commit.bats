@@ -107,6 +107,26 @@ counter() { vm_exec 1 "cat /sys/fs/scoutfs/f.*/counters/$1"; }
 	done
 }
 
+# A read's atime is written later (writeback, or the next ls) under the
+# inode's WRITE lock; what else the reader has in memory may be older.
+@test "a mount writing a read's atime keeps another mount's later changes" {
+	vm_exec 2 'mkdir /mnt/scoutfs/a && seq 1000 > /mnt/scoutfs/a/file && touch -d "2 days ago" /mnt/scoutfs/a/file /mnt/scoutfs/a && sync -f /mnt/scoutfs'
+	vm_exec 1 'cat /mnt/scoutfs/a/file > /dev/null && ls /mnt/scoutfs/a > /dev/null'
+	vm_exec 2 'seq 1001 2000 >> /mnt/scoutfs/a/file && : > /mnt/scoutfs/a/new && sync -f /mnt/scoutfs'
+	# mount 1 writes its atimes now, with the inodes as mount 2 left them
+	vm_exec 1 'sync -f /mnt/scoutfs'
+	for i in 1 2 3; do
+		run vm_exec $i 'wc -l < /mnt/scoutfs/a/file; ls /mnt/scoutfs/a | tr "\n" " "'
+		assert_success
+		assert_output "2000
+file new "
+	done
+	# and the read's atime is kept
+	run vm_exec 3 'echo $(($(date +%s) - $(stat -c %X /mnt/scoutfs/a/file)))'
+	assert_success
+	[ "$output" -lt 3600 ]
+}
+
 @test "every node unmounts and the filesystem checks clean" {
 	for i in 3 2 1; do
 		run vm_exec $i "umount -c /mnt/scoutfs"

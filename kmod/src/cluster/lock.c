@@ -303,7 +303,7 @@ static void give_way_worker(struct work_struct *work)
 	spin_lock(&lc->lock);
 	ops = lc->ops;
 	spin_unlock(&lc->lock);
-	if (ops && (old == SCOUTFS_LOCK_WRITE || old == SCOUTFS_LOCK_WRITE_ONLY))
+	if (ops)
 		ret = ops->give_way(lc->ops_arg, lock, old, keep);
 	if (ret)
 		pr_err_ratelimited("scoutfs %016llx: writing back before giving way on a lock failed (%d)\n",

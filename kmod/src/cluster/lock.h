@@ -48,8 +48,11 @@ struct scoutfs_lock {
 
 /*
  * What giving way needs from above: write back what was written under
- * the lock (commit) before a WRITE or WRITE_ONLY mode is given up, and
- * switch readers to the trees a grant names.
+ * the lock (commit) before a WRITE or WRITE_ONLY mode is given up, drop
+ * what was cached from reading under it before a mode that reads is
+ * given up (give_way is called for every lowering of the mode, with
+ * the users of the modes given up drained), and switch readers to the
+ * trees a grant names.
  */
 struct scoutfs_lock_ops {
 	int (*give_way)(void *arg, struct scoutfs_lock *lock, u8 old_mode, u8 new_mode);

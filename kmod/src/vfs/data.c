@@ -20,6 +20,8 @@
 #include <linux/workqueue.h>
 #include <linux/writeback.h>
 
+#include "cluster/cluster.h"
+#include "cluster/omap.h"
 #include "format/format.h"
 #include "format/key.h"
 #include "items/item.h"
@@ -278,6 +280,8 @@ struct data_mount {
 	struct work_struct put_work;
 	u64 flushes_started;		/* data device cache flushes, numbered */
 	u64 flushed;			/* the newest that completed */
+	struct rw_semaphore drops_rwsem; /* held to read by page droppers */
+	bool drops_stopped;		/* unmounting: no more references */
 };
 
 static struct data_mount *DATA_MNT(struct super_block *sb)
@@ -444,6 +448,108 @@ void scoutfs_data_sync_done(struct super_block *sb)
 		flush_work(&DATA_MNT(sb)->put_work);
 }
 
+/*
+ * Drop the reference in put_worker: the last one may delete the inode,
+ * which takes locks, and the caller may be giving one of them way.  An
+ * inode on one of the lists is held by it, so ours can't be the last.
+ */
+static void put_later(struct inode *inode)
+{
+	struct data_mount *dm = DATA_MNT(inode->i_sb);
+	struct scoutfs_inode_info *si = SCOUTFS_I(inode);
+
+	spin_lock(&dm->lock);
+	if (si->data_list == DATA_LIST_NONE) {
+		list_add_tail(&si->data_entry, &dm->to_put);
+		WRITE_ONCE(si->data_list, DATA_LIST_TO_PUT);
+		inode = NULL;
+	}
+	spin_unlock(&dm->lock);
+	if (inode)
+		iput(inode);
+	else
+		queue_work(system_unbound_wq, &dm->put_work);
+}
+
+/* find_inode_nowait() match: a reference, unless it's being read in or freed */
+static int grab_ready(struct inode *inode, unsigned long ino, void *data)
+{
+	if (inode->i_ino != ino)
+		return 0;
+	spin_lock(&inode->i_lock);
+	if (inode->i_state & (I_NEW | I_FREEING | I_WILL_FREE)) {
+		spin_unlock(&inode->i_lock);
+		return -1;
+	}
+	__iget(inode);
+	spin_unlock(&inode->i_lock);
+	return 1;
+}
+
+static void drop_pages(struct inode *inode)
+{
+	struct address_space *mapping = inode->i_mapping;
+	int ret;
+
+	/* a write through a mapping may have dirtied a page since the commit */
+	ret = filemap_write_and_wait(mapping);
+	if (ret == 0)
+		ret = invalidate_inode_pages2(mapping);
+	if (ret)
+		pr_err_ratelimited("scoutfs %016llx: inode %lu: dropping cached pages another mount may change failed (%d)\n",
+				   le64_to_cpu(SCOUTFS_MNT(inode->i_sb)->super->hdr.fsid),
+				   inode->i_ino, ret);
+}
+
+void scoutfs_data_drop_group_pages(struct super_block *sb, u64 first_ino, u64 last_ino)
+{
+	struct scoutfs_omap *omap = scoutfs_cluster_omap(SCOUTFS_MNT(sb)->cluster);
+	struct data_mount *dm = DATA_MNT(sb);
+	struct scoutfs_net_open_map om;
+	struct inode *inode;
+	unsigned int n;
+	u64 ino;
+
+	/* unmounting: nothing reads any more, and every page goes anyway */
+	down_read(&dm->drops_rwsem);
+	if (dm->drops_stopped)
+		goto out;
+
+	/* inodes cached here are in the open map from before they're read */
+	for (ino = first_ino; ; ino++) {
+		n = ino % SCOUTFS_OPEN_MAP_INODES;
+		if (ino == first_ino || n == 0) {
+			memset(&om, 0, sizeof(om));
+			om.group_nr = cpu_to_le64(ino / SCOUTFS_OPEN_MAP_INODES);
+			scoutfs_omap_fill(omap, &om);
+		}
+		if (le64_to_cpu(om.bits[n / 64]) & (1ULL << (n % 64))) {
+			inode = find_inode_nowait(sb, ino, grab_ready, NULL);
+			if (inode) {
+				if (S_ISREG(inode->i_mode) && inode->i_mapping->nrpages)
+					drop_pages(inode);
+				put_later(inode);
+			}
+		}
+		if (ino == last_ino)
+			break;
+		cond_resched();
+	}
+out:
+	up_read(&dm->drops_rwsem);
+}
+
+void scoutfs_data_stop_drops(struct super_block *sb)
+{
+	struct data_mount *dm = DATA_MNT(sb);
+
+	if (!dm)
+		return;
+	down_write(&dm->drops_rwsem);
+	dm->drops_stopped = true;
+	up_write(&dm->drops_rwsem);
+}
+
 static const struct scoutfs_trans_data_ops data_ops = {
 	.write_data = write_data,
 	.committed = committed,
@@ -463,6 +569,7 @@ int scoutfs_data_mount_init(struct super_block *sb)
 	INIT_LIST_HEAD(&dm->committing);
 	INIT_LIST_HEAD(&dm->to_put);
 	INIT_WORK(&dm->put_work, put_worker);
+	init_rwsem(&dm->drops_rwsem);
 	mnt->data = dm;
 	scoutfs_trans_set_data_ops(mnt->trans, &data_ops, dm);
 	return 0;

@@ -88,4 +88,14 @@ int scoutfs_data_flush_since(struct super_block *sb, u64 mark);
 /* after a sync: the inodes it wrote are let go (before unmount evicts) */
 void scoutfs_data_sync_done(struct super_block *sb);
 
+/*
+ * Another mount is about to change the inodes numbered first_ino to
+ * last_ino (this mount gives up reading them): their cached pages would
+ * go stale, so they're written if dirty and dropped.  Called with the
+ * lock's users drained, so no page can come back before the lock does.
+ */
+void scoutfs_data_drop_group_pages(struct super_block *sb, u64 first_ino, u64 last_ino);
+/* unmounting, before the VFS lets the inodes go: no more drops (and references) */
+void scoutfs_data_stop_drops(struct super_block *sb);
+
 #endif

@@ -515,23 +515,53 @@ void scoutfs_evict_inode(struct inode *inode)
 	clear_inode(inode);
 }
 
+static struct timespec64 later(struct timespec64 a, struct timespec64 b)
+{
+	return timespec64_compare(&a, &b) >= 0 ? a : b;
+}
+
+/*
+ * Read the item again if another mount changed the inode since we last
+ * did, keeping the times the VFS set without our locks: everything else
+ * in memory may be older than the item (a size, a directory's next
+ * position, the index seq), and writing it back would undo the other
+ * mount's changes.
+ */
+static int refresh_keeping_times(struct inode *inode, struct scoutfs_lock *lock)
+{
+	struct timespec64 atime = inode_get_atime(inode);
+	struct timespec64 mtime = inode_get_mtime(inode);
+	struct timespec64 ctime = inode_get_ctime(inode);
+	int ret;
+
+	ret = scoutfs_inode_refresh(inode, lock);
+	if (ret)
+		return ret;
+	inode_set_atime_to_ts(inode, later(atime, inode_get_atime(inode)));
+	inode_set_mtime_to_ts(inode, later(mtime, inode_get_mtime(inode)));
+	inode_set_ctime_to_ts(inode, later(ctime, inode_get_ctime(inode)));
+	return 0;
+}
+
 /* write the inode's item under its own locks (not inside our operations) */
 static int write_inode_locked(struct inode *inode)
 {
 	struct scoutfs_op_locks ol;
 	int ret;
 
-	/*
-	 * The change was made without the lock: it is kept, not refreshed.
-	 * It rewrites an item in place, so a full filesystem keeps it too.
-	 */
+	/* it rewrites an item in place, so a full filesystem keeps it too */
 	ret = scoutfs_inode_op_begin_freeing(NULL, NULL, &ol);
 	if (ret == 0) {
 		scoutfs_op_locks_add_inode(&ol, inode->i_ino, SCOUTFS_LOCK_WRITE);
 		ret = scoutfs_inode_op_take(inode->i_sb, &ol);
 	}
 	if (ret == 0) {
-		ret = scoutfs_inode_write(inode, &ol);
+		ret = refresh_keeping_times(inode, scoutfs_op_lock_inode(&ol, inode->i_ino));
+		/* another mount deleted it: nothing left to update */
+		if (ret == -ENOENT)
+			ret = 0;
+		else if (ret == 0)
+			ret = scoutfs_inode_write(inode, &ol);
 		scoutfs_inode_op_end(inode, &ol);
 	}
 	if (ret)
@@ -581,6 +611,8 @@ static int set_size(struct inode *inode, loff_t size, const struct scoutfs_op_lo
 	if (size < i_size_read(inode)) {
 		ret = block_truncate_page(inode->i_mapping, size, scoutfs_get_block);
 		if (ret == 0) {
+			/* the zeroed tail is written before the new size commits */
+			scoutfs_data_track_write(inode);
 			truncate_setsize(inode, size);
 			ret = scoutfs_data_free_range(inode, round_up(size, 1ULL << bits) >> bits,
 						      U64_MAX, ol);

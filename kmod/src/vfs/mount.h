@@ -17,6 +17,7 @@ struct scoutfs_trans;
 
 /* what one mount holds: sb->s_fs_info */
 struct scoutfs_mount {
+	struct super_block *sb;
 	u64 rid;				/* random id of this mount */
 	struct scoutfs_mount_options opts;
 	struct kc_bdev meta_bdev;

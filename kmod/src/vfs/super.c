@@ -214,12 +214,25 @@ static void scoutfs_put_super(struct super_block *sb)
 	mnt->trans = NULL;
 }
 
-/* before giving up a write lock, what was written under it is committed */
+/*
+ * Before giving up a write lock, what was written under it is committed.
+ * Giving up reading an inode group, its cached pages go: the next
+ * reader reads what the other mount writes.
+ */
 static int lock_give_way(void *arg, struct scoutfs_lock *lock, u8 old_mode, u8 new_mode)
 {
 	struct scoutfs_mount *mnt = arg;
+	const struct scoutfs_key *start = &lock->il.start;
+	int ret = 0;
 
-	return scoutfs_trans_sync(mnt->trans, true);
+	if (old_mode == SCOUTFS_LOCK_WRITE || old_mode == SCOUTFS_LOCK_WRITE_ONLY)
+		ret = scoutfs_trans_sync(mnt->trans, true);
+	if (ret == 0 && start->sk_zone == SCOUTFS_FS_ZONE &&
+	    (old_mode == SCOUTFS_LOCK_READ || old_mode == SCOUTFS_LOCK_WRITE) &&
+	    new_mode != SCOUTFS_LOCK_READ && new_mode != SCOUTFS_LOCK_WRITE)
+		scoutfs_data_drop_group_pages(mnt->sb, le64_to_cpu(start->sk_first),
+					      le64_to_cpu(lock->il.end.sk_first));
+	return ret;
 }
 
 /* a grant names the trees that hold what other mounts committed */
@@ -307,6 +320,7 @@ static int scoutfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (!mnt)
 		return -ENOMEM;
 	sb->s_fs_info = mnt;
+	mnt->sb = sb;
 	do {
 		mnt->rid = get_random_u64();
 	} while (mnt->rid == 0);
@@ -438,8 +452,10 @@ static void scoutfs_kill_sb(struct super_block *sb)
 	if (mnt && mnt->observed)
 		mount_observer->unmounting(sb);
 	/* the scan's inodes are let go before the VFS evicts the rest */
-	if (mnt)
+	if (mnt) {
 		scoutfs_orphan_scan_stop(sb);
+		scoutfs_data_stop_drops(sb);
+	}
 	kill_block_super(sb);
 	scoutfs_mount_free(mnt);
 }
