@@ -182,6 +182,14 @@ void scoutfs_orphan_evict(struct inode *inode)
 	/* a read-only mount leaves it to a read-write one */
 	if (sb_rdonly(inode->i_sb))
 		return;
+	/*
+	 * Unmounting (the scan is stopped): a linked inode that may have
+	 * lost its links elsewhere isn't asked about, which could wait
+	 * for a server that is gone.  If it did lose them, its orphan
+	 * item is there for the scans of the mounts that remain.
+	 */
+	if (inode->i_nlink && !SCOUTFS_MNT(inode->i_sb)->orphans)
+		return;
 	ret = delete_if_unused(inode);
 	/* without a server the orphan scan deletes it later */
 	if (ret && ret != -ENOTCONN)
