@@ -8,15 +8,7 @@ load helpers
 OPTS="metadev_path=/dev/scoutfs/meta"
 
 setup_file() {
-	cluster_start 3
-	for i in 1 2 3; do
-		vm_exec $i 'insmod $SCOUTFS_KO && mkdir -p /mnt/scoutfs'
-	done
-	vm_exec 1 "scoutfs mkfs -f -Q 0,$(vm_ip 1),12345 /dev/scoutfs/meta /dev/scoutfs/data"
-	vm_exec 1 "mount -t scoutfs -o $OPTS,quorum_slot_nr=0 /dev/scoutfs/data /mnt/scoutfs"
-	for i in 2 3; do
-		vm_exec $i "mount -t scoutfs -o $OPTS /dev/scoutfs/data /mnt/scoutfs"
-	done
+	start_one_leader_cluster 3 "$OPTS"
 }
 
 teardown_file() {
@@ -128,11 +120,5 @@ file new "
 }
 
 @test "every node unmounts and the filesystem checks clean" {
-	for i in 3 2 1; do
-		run vm_exec $i "umount -c /mnt/scoutfs"
-		assert_success
-	done
-	run vm_exec 1 "scoutfs check /dev/scoutfs/meta /dev/scoutfs/data"
-	assert_success
-	assert_output --partial clean
+	unmount_and_check 3 2 1
 }

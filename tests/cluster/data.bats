@@ -11,13 +11,7 @@ OPTS="metadev_path=/dev/scoutfs/meta"
 D=/mnt/scoutfs/data
 
 setup_file() {
-	cluster_start 2
-	for i in 1 2; do
-		vm_exec $i 'insmod $SCOUTFS_KO && mkdir -p /mnt/scoutfs'
-	done
-	vm_exec 1 "scoutfs mkfs -f -Q 0,$(vm_ip 1),12345 /dev/scoutfs/meta /dev/scoutfs/data"
-	vm_exec 1 "mount -t scoutfs -o $OPTS,quorum_slot_nr=0 /dev/scoutfs/data /mnt/scoutfs"
-	vm_exec 2 "mount -t scoutfs -o $OPTS /dev/scoutfs/data /mnt/scoutfs"
+	start_one_leader_cluster 2 "$OPTS"
 	vm_exec 1 "mkdir $D"
 }
 
@@ -80,12 +74,44 @@ m[100:105] = b\"hello\"
 	same_on_both $D/m
 }
 
-@test "both mounts unmount and the filesystem checks clean" {
-	for i in 2 1; do
-		run vm_exec $i "umount -c /mnt/scoutfs"
-		assert_success
-	done
-	run vm_exec 1 "scoutfs check /dev/scoutfs/meta /dev/scoutfs/data"
+# Node 1 maps $1 shared (writing its first byte through the mapping when
+# $2 is "write"), then reads byte 200 until it changes from 'e' (30 s);
+# node 2 meanwhile writes 'f' over the first block.  Prints what node 1 read.
+mapped_reader_sees() {
+	local file=$1 how=$2
+	vm_exec 1 "xfs_io -f -c 'pwrite -q -S 0x65 0 16k' $file && sync -f $D"
+	vm_exec 1 "rm -f /tmp/mapped /tmp/mapread; nohup python3 -c '
+import mmap, os, sys, time
+write = sys.argv[1] == \"write\"
+fd = os.open(\"$file\", os.O_RDWR if write else os.O_RDONLY)
+m = mmap.mmap(fd, 16384, mmap.MAP_SHARED, mmap.PROT_READ | (mmap.PROT_WRITE if write else 0))
+if write:
+    m[0:1] = b\"e\"
+open(\"/tmp/mapped\", \"w\").write(chr(m[200]))
+end = time.time() + 30
+while m[200] == 0x65 and time.time() < end:
+    time.sleep(0.1)
+open(\"/tmp/mapread\", \"w\").write(chr(m[200]))
+' $how >/dev/null 2>&1 &"
+	vm_exec 1 "for i in \$(seq 100); do [ -s /tmp/mapped ] && break; sleep 0.1; done; cat /tmp/mapped"
+	vm_exec 2 "xfs_io -c 'pwrite -q -S 0x66 0 4096' $file"
+	vm_exec 1 "for i in \$(seq 350); do [ -s /tmp/mapread ] && break; sleep 0.1; done; cat /tmp/mapread"
+}
+
+@test "a process keeping a shared mapping it wrote through reads another mount's later write" {
+	run mapped_reader_sees $D/s write
 	assert_success
-	assert_output --partial clean
+	assert_output "ef"
+	same_on_both $D/s
+}
+
+@test "a process keeping a read-only shared mapping reads another mount's later write" {
+	run mapped_reader_sees $D/r read
+	assert_success
+	assert_output "ef"
+	same_on_both $D/r
+}
+
+@test "both mounts unmount and the filesystem checks clean" {
+	unmount_and_check 2 1
 }

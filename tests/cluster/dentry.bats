@@ -11,13 +11,7 @@ A=1	# the leader's node, changing names
 B=2	# another mount, looking
 
 setup_file() {
-	cluster_start 2
-	for i in 1 2; do
-		vm_exec $i 'insmod $SCOUTFS_KO && mkdir -p /mnt/scoutfs'
-	done
-	vm_exec 1 "scoutfs mkfs -f -Q 0,$(vm_ip 1),12345 /dev/scoutfs/meta /dev/scoutfs/data"
-	vm_exec $A "mount -t scoutfs -o $OPTS,quorum_slot_nr=0 /dev/scoutfs/data /mnt/scoutfs"
-	vm_exec $B "mount -t scoutfs -o $OPTS /dev/scoutfs/data /mnt/scoutfs"
+	start_one_leader_cluster 2 "$OPTS"
 }
 
 teardown_file() {
@@ -123,11 +117,5 @@ names() { vm_exec "$1" "ls -A /mnt/scoutfs/$2 | sort | tr '\n' ' '"; }
 }
 
 @test "both mounts unmount and the filesystem checks clean" {
-	run vm_exec $B 'umount -c /mnt/scoutfs'
-	assert_success
-	run vm_exec $A 'umount -c /mnt/scoutfs'
-	assert_success
-	run vm_exec $A 'echo 3 > /proc/sys/vm/drop_caches; scoutfs check /dev/scoutfs/meta /dev/scoutfs/data'
-	assert_success
-	assert_output --partial clean
+	unmount_and_check $B $A
 }

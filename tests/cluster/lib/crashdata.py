@@ -4,7 +4,7 @@
     crashdata.py run DIR PROGRESS     write, truncate and punch blocks of a few
                                       files forever; after each fsync append
                                       the number of ops done to PROGRESS
-    crashdata.py verify DIR PROGRESS  every block of every file must be zeros or
+    crashdata.py verify DIR PROGRESS...  every block of every file must be zeros or
                                       a block this workload wrote there (never
                                       garbage), and the files must be in the
                                       state after some number of ops at or past
@@ -196,6 +196,20 @@ def verify(root, progress):
     return 1
 
 
+def verify_all(pairs):
+    """verify each DIR PROGRESS pair (one start of python for many rounds)"""
+    failed = 0
+    for root, progress in zip(pairs[::2], pairs[1::2]):
+        if verify(root, progress):
+            print(f"{root}: failed", file=sys.stderr)
+            failed = 1
+    return failed
+
+
 if __name__ == "__main__":
-    cmd, root, progress = sys.argv[1:4]
-    sys.exit(run(root, progress) if cmd == "run" else verify(root, progress))
+    cmd = sys.argv[1]
+    if cmd == "run":
+        sys.exit(run(*sys.argv[2:4]))
+    if len(sys.argv) < 4 or len(sys.argv) % 2:
+        sys.exit("usage: %s run DIR PROGRESS | verify DIR PROGRESS [DIR PROGRESS...]" % sys.argv[0])
+    sys.exit(verify_all(sys.argv[2:]))

@@ -4,7 +4,7 @@
     crashfs.py run DIR PROGRESS      apply ops to DIR forever; after every
                                      SYNC_EVERY ops, sync(2) and append the
                                      number of ops done to PROGRESS
-    crashfs.py verify DIR PROGRESS   DIR must hold exactly the state after
+    crashfs.py verify DIR PROGRESS...  each DIR must hold exactly the state after
                                      some number of ops at or past the last
                                      recorded one: synced ops are all there
                                      and no op is half done
@@ -190,6 +190,20 @@ def verify(root, progress):
     return 1
 
 
+def verify_all(pairs):
+    """verify each DIR PROGRESS pair (one start of python for many rounds)"""
+    failed = 0
+    for root, progress in zip(pairs[::2], pairs[1::2]):
+        if verify(root, progress):
+            print(f"{root}: failed", file=sys.stderr)
+            failed = 1
+    return failed
+
+
 if __name__ == "__main__":
-    cmd, root, progress = sys.argv[1:4]
-    sys.exit(run(root, progress) if cmd == "run" else verify(root, progress))
+    cmd = sys.argv[1]
+    if cmd == "run":
+        sys.exit(run(*sys.argv[2:4]))
+    if len(sys.argv) < 4 or len(sys.argv) % 2:
+        sys.exit("usage: %s run DIR PROGRESS | verify DIR PROGRESS [DIR PROGRESS...]" % sys.argv[0])
+    sys.exit(verify_all(sys.argv[2:]))
