@@ -190,20 +190,6 @@ def verify(root, progress):
     return 1
 
 
-def verify_all(pairs):
-    """verify each DIR PROGRESS pair (one start of python for many rounds)"""
-    failed = 0
-    for root, progress in zip(pairs[::2], pairs[1::2]):
-        if verify(root, progress):
-            print(f"{root}: failed", file=sys.stderr)
-            failed = 1
-    return failed
-
-
 if __name__ == "__main__":
-    cmd = sys.argv[1]
-    if cmd == "run":
-        sys.exit(run(*sys.argv[2:4]))
-    if len(sys.argv) < 4 or len(sys.argv) % 2:
-        sys.exit("usage: %s run DIR PROGRESS | verify DIR PROGRESS [DIR PROGRESS...]" % sys.argv[0])
-    sys.exit(verify_all(sys.argv[2:]))
+    from crashmain import main
+    main(run, verify)
