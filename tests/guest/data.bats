@@ -76,6 +76,25 @@ teardown_file() {
 	assert_output --partial "hello world"
 }
 
+# The extent's item is keyed by its last block, so growing a file renames
+# it at every block; a name that only the open transaction created is
+# dropped, not hidden by a deletion item that reads would have to skip.
+@test "a file grown a block at a time commits one extent item, not a deletion per block" {
+	local ino items dels
+	sync
+	dd if=/dev/zero of=$MNT/grown bs=4096 count=256 2>/dev/null
+	ino=$(stat -c %i $MNT/grown)
+	sync
+	items=$(scoutfs print "$META" | grep -E "^ *fs\.$ino\.extent\." || true)
+	echo "$items"
+	# one commit may fall in the middle and leave one name to delete
+	dels=$(grep -c "(deletion)" <<< "$items" || true)
+	[ "$dels" -le 1 ]
+	grep -v "(deletion)" <<< "$items" | grep -q "fs\.$ino\.extent\.255\."
+	cmp -n 1048576 $MNT/grown /dev/zero
+	rm $MNT/grown
+}
+
 @test "holes read as zeros and take no space; files past 4 GiB and near the 64-bit limit" {
 	xfs_io -f -c "pwrite -S 0x11 0 4096" -c "pwrite -S 0x22 6g 4096" $MNT/sparse >/dev/null
 	run stat -c '%s %b' $MNT/sparse

@@ -334,6 +334,8 @@ void walk_block(struct store *s, struct walk_state *w,
 
 	if (level == 0) {
 		w->items += nr;
+		w->leaves++;
+		w->leaf_used += scoutfs_btree_block_used(bt);
 		return;
 	}
 

@@ -50,6 +50,8 @@ struct walk_state {
 	unsigned char *seen;
 	long blocks;
 	long items;
+	long leaves;
+	long leaf_used;		/* bytes of items and values in the leaves */
 	long problems;
 	bool check_crc;
 	int max_level_seen;

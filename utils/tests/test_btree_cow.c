@@ -900,7 +900,7 @@ static void test_force_sorted(void)
 		ok &= items == model_count;
 		full_compare(&fs, &root);
 	}
-	tap_ok(ok && problems == 0 && fs.mismatches == 0,
+	tap_ok(ok && problems == 0 && fs.mismatches == 0 && st->errors == 0,
 	       "60 sorted batches forced in one pass each match the model (height %u, %ld items)",
 	       root.height, model_count);
 
@@ -919,6 +919,58 @@ static void test_force_sorted(void)
 	store_commit(st);
 }
 
+/*
+ * A commit of ascending new keys in front of items the tree already
+ * has (a directory's new entries before the inodes after them) leaves
+ * full leaves behind: splitting in the middle would leave each about
+ * half full.
+ */
+static void test_force_sorted_fill(void)
+{
+	static struct sorted_batch b;
+	struct scoutfs_btree_root root;
+	struct walk_state w;
+	struct scoutfs_key ones;
+	unsigned int i;
+	bool ok;
+
+	setup(&root);
+	b.nr = 10;
+	b.at = 0;
+	for (i = 0; i < b.nr; i++) {
+		b.ids[i] = NR_IDS - 10 + i;
+		b.seqs[i] = 1;
+		b.flags[i] = 0;
+		b.lens[i] = 100;
+	}
+	ok = scoutfs_btree_cow_force_sorted(&bc, &root, batch_next, &b) == 0;
+	store_commit(st);
+
+	b.nr = NR_IDS - 10;
+	b.at = 0;
+	for (i = 0; i < b.nr; i++) {
+		b.ids[i] = i;
+		b.seqs[i] = 2;
+		b.flags[i] = 0;
+		b.lens[i] = 100;
+	}
+	ok &= scoutfs_btree_cow_force_sorted(&bc, &root, batch_next, &b) == 0;
+	store_commit(st);
+
+	memset(&w, 0, sizeof(w));
+	w.seen = calloc(MAX_BLOCKS, 1);
+	if (!w.seen)
+		tap_bail("out of memory");
+	scoutfs_key_set_ones(&ones);
+	walk_block(st, &w, &root.ref, root.height - 1, NULL, &ones);
+	walk_finish(st, &w);
+	free(w.seen);
+	tap_ok(ok && w.problems == 0 && w.items == NR_IDS && st->errors == 0 &&
+	       w.leaf_used * 100 / (w.leaves * (long)SCOUTFS_BTREE_SPACE) >= 95,
+	       "ascending keys forced in front of older ones fill their leaves (%ld leaves, %ld%% used)",
+	       w.leaves, w.leaves ? w.leaf_used * 100 / (w.leaves * (long)SCOUTFS_BTREE_SPACE) : 0);
+}
+
 int main(void)
 {
 	test_rng_seed(0x2545f4914f6cdd1dULL, "BTREE_COW_SEED");
@@ -928,6 +980,7 @@ int main(void)
 	test_sequential();
 	test_model();
 	test_force_sorted();
+	test_force_sorted_fill();
 	test_alloc_failures();
 	if (st) {
 		store_destroy(st);

@@ -214,16 +214,28 @@ int scoutfs_btree_block_find(const struct scoutfs_btree_block *bt,
 	return -ENOENT;
 }
 
+int scoutfs_btree_block_find_from(const struct scoutfs_btree_block *bt,
+				  const struct scoutfs_key *key, unsigned int hint,
+				  unsigned int *pos)
+{
+	unsigned int nr = le16_to_cpu(bt->nr_items);
+	int cmp;
+
+	if (hint <= nr && (hint == 0 || scoutfs_key_compare(&bt->items[hint - 1].key, key) < 0)) {
+		cmp = hint < nr ? scoutfs_key_compare(&bt->items[hint].key, key) : 1;
+		if (cmp >= 0) {
+			*pos = hint;
+			return cmp == 0 ? 0 : -ENOENT;
+		}
+	}
+	return scoutfs_btree_block_find(bt, key, pos);
+}
+
 int scoutfs_btree_block_insert(struct scoutfs_btree_block *bt,
 			       const struct scoutfs_key *key, __u64 seq,
 			       __u8 flags, const void *val,
 			       unsigned int val_len)
 {
-	struct scoutfs_btree_item *item;
-	unsigned int nr = le16_to_cpu(bt->nr_items);
-	unsigned int mid_free = le16_to_cpu(bt->mid_free_len);
-	unsigned int space = scoutfs_btree_val_space(val_len);
-	unsigned int val_off = 0;
 	unsigned int pos;
 
 	if (!scoutfs_key_is_valid(key) || (flags & ~SCOUTFS_ITEM_FLAGS_KNOWN) ||
@@ -231,11 +243,23 @@ int scoutfs_btree_block_insert(struct scoutfs_btree_block *bt,
 	    ((flags & SCOUTFS_ITEM_FLAG_DELETION) && val_len != 0))
 		return -EINVAL;
 
-	if (ITEM_SIZE + space > mid_free)
-		return -ENOSPC;
-
 	if (scoutfs_btree_block_find(bt, key, &pos) == 0)
 		return -EEXIST;
+	return scoutfs_btree_block_insert_at(bt, pos, key, seq, flags, val, val_len);
+}
+
+int scoutfs_btree_block_insert_at(struct scoutfs_btree_block *bt, unsigned int pos,
+				  const struct scoutfs_key *key, __u64 seq,
+				  __u8 flags, const void *val, unsigned int val_len)
+{
+	struct scoutfs_btree_item *item;
+	unsigned int nr = le16_to_cpu(bt->nr_items);
+	unsigned int mid_free = le16_to_cpu(bt->mid_free_len);
+	unsigned int space = scoutfs_btree_val_space(val_len);
+	unsigned int val_off = 0;
+
+	if (ITEM_SIZE + space > mid_free)
+		return -ENOSPC;
 
 	/* the value goes just below the current lowest value */
 	if (val_len != 0) {

@@ -89,6 +89,15 @@ int scoutfs_btree_block_find(const struct scoutfs_btree_block *bt,
 			     const struct scoutfs_key *key, unsigned int *pos);
 
 /*
+ * scoutfs_btree_block_find() that first tries index hint, where the
+ * key after the last one looked up usually is when keys come in order
+ * (two comparisons instead of a search).
+ */
+int scoutfs_btree_block_find_from(const struct scoutfs_btree_block *bt,
+				  const struct scoutfs_key *key, unsigned int hint,
+				  unsigned int *pos);
+
+/*
  * Insert an item in key order, its value taken from the contiguous free
  * space.  Returns 0, -EEXIST if the key is already present, -ENOSPC if
  * the item doesn't fit in the contiguous free space, or -EINVAL for an
@@ -100,5 +109,14 @@ int scoutfs_btree_block_insert(struct scoutfs_btree_block *bt,
 			       const struct scoutfs_key *key, __u64 seq,
 			       __u8 flags, const void *val,
 			       unsigned int val_len);
+
+/*
+ * scoutfs_btree_block_insert() at pos, where scoutfs_btree_block_find()
+ * said the key, which is absent, goes; the arguments are the caller's to
+ * have checked.  Returns 0 or -ENOSPC.
+ */
+int scoutfs_btree_block_insert_at(struct scoutfs_btree_block *bt, unsigned int pos,
+				  const struct scoutfs_key *key, __u64 seq,
+				  __u8 flags, const void *val, unsigned int val_len);
 
 #endif

@@ -15,7 +15,9 @@
  *    whole value), a parent one more child item.  A root that needs a
  *    split first grows the tree by a new root parent above it.  The
  *    lower keys move to a new left sibling whose parent item key is its
- *    last key, at the point that best balances the used bytes.
+ *    last key, at the point that best balances the used bytes; a sorted
+ *    batch (scoutfs_btree_cow_force_sorted()) splits at its key instead,
+ *    so the blocks it leaves behind are full.
  *  - a walk that deletes looks at every child whose used bytes are
  *    below SCOUTFS_BTREE_JOIN_LOW, and picks its left sibling (the
  *    right one for a first child).  If the two fit in 3/4 of a block,
@@ -238,6 +240,21 @@ static int insert_item(struct scoutfs_btree_block *bt,
 	return scoutfs_btree_block_insert(bt, key, seq, flags, val, val_len);
 }
 
+/* insert_item() where scoutfs_btree_block_find() placed the absent key */
+static int insert_item_at(struct scoutfs_btree_block *bt, unsigned int pos,
+			  const struct scoutfs_key *key, __u64 seq, __u8 flags,
+			  const void *val, unsigned int val_len, void *scratch)
+{
+	int ret;
+
+	/* compacting moves values only: pos stays right */
+	ret = make_room(bt, ITEM_SIZE + scoutfs_btree_val_space(val_len),
+			scratch);
+	if (ret)
+		return ret;
+	return scoutfs_btree_block_insert_at(bt, pos, key, seq, flags, val, val_len);
+}
+
 /* add a parent item for a child block */
 static int insert_parent_item(struct scoutfs_btree_block *par,
 			      const struct scoutfs_key *key,
@@ -451,14 +468,38 @@ static unsigned int needed_bytes(int level, unsigned int val_len)
 }
 
 /*
+ * Where an ascending walk splits bt for key: the items below key move
+ * left, so the left block keeps everything the stream put there and the
+ * items above key (older ones the stream goes on inserting in front of)
+ * stay right, with room for what comes next.  0 when that wouldn't
+ * leave both sides an item and the right one room for needed bytes.
+ */
+static unsigned int ascending_split(const struct scoutfs_btree_block *bt,
+				    const struct scoutfs_key *key, unsigned int needed)
+{
+	unsigned int right = 0;
+	unsigned int pos;
+	unsigned int i;
+
+	scoutfs_btree_block_find(bt, key, &pos);
+	if (pos == 0 || pos >= nr_items(bt))
+		return 0;
+	for (i = pos; i < nr_items(bt); i++)
+		right += item_bytes(&bt->items[i]);
+	return right + needed <= SCOUTFS_BTREE_SPACE ? pos : 0;
+}
+
+/*
  * Split the child at pos of par: its lower items move to a new left
  * sibling.  *child is left holding the one of the two that key belongs
- * in, and *pos its position in par.
+ * in, and *pos its position in par.  An ascending walk (a sorted batch,
+ * needing needed bytes for key) splits at key rather than in the middle.
  */
 static int split_child(struct scoutfs_btree_cow *bc,
 		       struct scoutfs_btree_block *par, unsigned int *pos,
 		       struct held *child, int level,
-		       const struct scoutfs_key *key)
+		       const struct scoutfs_key *key, bool ascending,
+		       unsigned int needed)
 {
 	struct scoutfs_btree_block *bt = child->bt;
 	struct scoutfs_block_ref ref;
@@ -466,7 +507,7 @@ static int split_child(struct scoutfs_btree_cow *bc,
 	unsigned int nr = nr_items(bt);
 	unsigned int used = scoutfs_btree_block_used(bt);
 	unsigned int sum = 0;
-	unsigned int split;
+	unsigned int split = 0;
 	int ret;
 
 	/* a block that needs a split holds far more than two items */
@@ -481,7 +522,10 @@ static int split_child(struct scoutfs_btree_cow *bc,
 		 * stays full and the appends fill the right one.
 		 */
 		split = nr - 1;
-	} else {
+	} else if (ascending) {
+		split = ascending_split(bt, key, needed);
+	}
+	if (split == 0) {
 		/* the lower items up to about half the used bytes, at least one */
 		for (split = 0; split < nr - 1; split++) {
 			if (split > 0 && sum + item_bytes(&bt->items[split]) / 2 > used / 2)
@@ -676,6 +720,7 @@ static void collapse_root(struct scoutfs_btree_cow *bc,
 
 enum walk_op {
 	WALK_INSERT,
+	WALK_INSERT_ASCENDING,	/* an insert of a sorted batch: see split_child() */
 	WALK_DELETE,
 };
 
@@ -701,7 +746,7 @@ static int walk_dirty(struct scoutfs_btree_cow *bc,
 		return -EIO;
 
 	if (root->height == 0) {
-		if (op != WALK_INSERT)
+		if (op == WALK_DELETE)
 			return -ENOENT;
 		ret = bc->ops->alloc(bc->arg, &root->ref, 0, &cur.bt,
 				     &cur.handle);
@@ -733,7 +778,7 @@ static int walk_dirty(struct scoutfs_btree_cow *bc,
 			}
 		}
 
-		if (op == WALK_INSERT &&
+		if (op != WALK_DELETE &&
 		    le16_to_cpu(cur.bt->total_free_len) < needed_bytes(level, val_len)) {
 			if (!par.bt) {
 				/* grow: a new root parent over the old root */
@@ -759,7 +804,9 @@ static int walk_dirty(struct scoutfs_btree_cow *bc,
 				root->height++;
 				pos = 0;
 			}
-			ret = split_child(bc, par.bt, &pos, &cur, level, key);
+			ret = split_child(bc, par.bt, &pos, &cur, level, key,
+					  op == WALK_INSERT_ASCENDING,
+					  needed_bytes(level, val_len));
 			if (ret)
 				goto out;
 		} else if (op == WALK_DELETE && par.bt && nr_items(par.bt) > 1 &&
@@ -849,18 +896,24 @@ static int replace_item(struct scoutfs_btree_block *bt, unsigned int pos,
 
 	key = item->key;
 	remove_items(bt, pos, 1);
-	return insert_item(bt, &key, seq, flags, val, val_len, scratch);
+	return insert_item_at(bt, pos, &key, seq, flags, val, val_len, scratch);
 }
 
-/* set an item in the dirty leaf that the walk found for it */
+/*
+ * Set an item in the dirty leaf that the walk found for it.  A sorted
+ * batch passes the position after its last item in the leaf as *hint,
+ * and gets the next one back.
+ */
 static int set_in_leaf(struct scoutfs_btree_cow *bc, struct scoutfs_btree_block *bt,
 		       const struct scoutfs_key *key, __u64 seq, __u8 flags,
-		       const void *val, unsigned int val_len, enum set_mode mode)
+		       const void *val, unsigned int val_len, enum set_mode mode,
+		       unsigned int *hint)
 {
 	unsigned int pos;
 	int ret;
 
-	if (scoutfs_btree_block_find(bt, key, &pos) == 0) {
+	if ((hint ? scoutfs_btree_block_find_from(bt, key, *hint, &pos) :
+		    scoutfs_btree_block_find(bt, key, &pos)) == 0) {
 		if (mode == SET_INSERT)
 			ret = -EEXIST;
 		else
@@ -869,8 +922,10 @@ static int set_in_leaf(struct scoutfs_btree_cow *bc, struct scoutfs_btree_block 
 		if (mode == SET_UPDATE)
 			ret = -ENOENT;
 		else
-			ret = insert_item(bt, key, seq, flags, val, val_len, bc->scratch);
+			ret = insert_item_at(bt, pos, key, seq, flags, val, val_len, bc->scratch);
 	}
+	if (hint)
+		*hint = pos + 1;
 	/* the walk split for the whole item, so there is always room */
 	if (ret == -ENOSPC)
 		ret = -EIO;
@@ -896,7 +951,7 @@ static int set_item(struct scoutfs_btree_cow *bc,
 	if (ret)
 		return ret;
 
-	ret = set_in_leaf(bc, leaf.bt, key, seq, flags, val, val_len, mode);
+	ret = set_in_leaf(bc, leaf.bt, key, seq, flags, val, val_len, mode, NULL);
 	put_held(bc, &leaf);
 	return ret;
 }
@@ -936,6 +991,7 @@ int scoutfs_btree_cow_force_sorted(struct scoutfs_btree_cow *bc,
 	struct held leaf = { NULL, NULL };
 	struct scoutfs_btree_cow_src src;
 	struct scoutfs_key leaf_last;
+	unsigned int hint = 0;
 	int ret;
 
 	while ((ret = next(arg, &src)) == 0) {
@@ -946,13 +1002,14 @@ int scoutfs_btree_cow_force_sorted(struct scoutfs_btree_cow *bc,
 		if (!leaf.bt || scoutfs_key_compare(src.key, &leaf_last) > 0 ||
 		    le16_to_cpu(leaf.bt->total_free_len) < needed_bytes(0, src.val_len)) {
 			put_held(bc, &leaf);
-			ret = walk_dirty(bc, root, src.key, WALK_INSERT, src.val_len, &leaf,
-					 &leaf_last);
+			ret = walk_dirty(bc, root, src.key, WALK_INSERT_ASCENDING, src.val_len,
+					 &leaf, &leaf_last);
 			if (ret)
 				break;
+			hint = 0;
 		}
 		ret = set_in_leaf(bc, leaf.bt, src.key, src.seq, src.flags, src.val,
-				  src.val_len, SET_FORCE);
+				  src.val_len, SET_FORCE, &hint);
 		if (ret)
 			break;
 	}

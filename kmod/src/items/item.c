@@ -27,6 +27,7 @@ struct scoutfs_item_cache {
 	struct rw_semaphore rwsem;
 	struct rb_root dirty;
 	u64 dirty_bytes;
+	struct rb_root committed;	/* dropped changes, to be freed */
 };
 
 struct dirty_item {
@@ -34,6 +35,7 @@ struct dirty_item {
 	struct scoutfs_key key;
 	u64 seq;
 	bool deleted;
+	bool fresh;		/* no committed version beneath: a deletion needs no item */
 	unsigned int val_len;
 	u8 val[];
 };
@@ -85,25 +87,26 @@ struct scoutfs_item_cache *scoutfs_item_cache_create(struct scoutfs_forest *fore
 	ic->forest = forest;
 	init_rwsem(&ic->rwsem);
 	ic->dirty = RB_ROOT;
+	ic->committed = RB_ROOT;
 	return ic;
 }
 
-static void free_all(struct scoutfs_item_cache *ic)
+static void free_tree(struct rb_root *root)
 {
 	struct dirty_item *di;
 	struct dirty_item *tmp;
 
-	rbtree_postorder_for_each_entry_safe(di, tmp, &ic->dirty, node)
+	rbtree_postorder_for_each_entry_safe(di, tmp, root, node)
 		kfree(di);
-	ic->dirty = RB_ROOT;
-	ic->dirty_bytes = 0;
+	*root = RB_ROOT;
 }
 
 void scoutfs_item_cache_destroy(struct scoutfs_item_cache *ic)
 {
 	if (!ic)
 		return;
-	free_all(ic);
+	free_tree(&ic->dirty);
+	free_tree(&ic->committed);
 	kfree(ic);
 }
 
@@ -217,9 +220,17 @@ int scoutfs_item_next(struct scoutfs_item_cache *ic, struct scoutfs_key *key,
 	return ret;
 }
 
-/* record a change, replacing any earlier change of the key */
+/*
+ * Record a change, replacing any earlier change of the key.  fresh says
+ * whether the forest has no version of a key without an earlier change.
+ * Deleting a key that only this transaction created leaves nothing to
+ * hide, so the change just goes: a file growing one block at a time
+ * renames its extent's item (keyed by its last block) at every block,
+ * and deletion items for all the names in between would be written
+ * and then skipped by every read until a merge.
+ */
 static int change(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
-		  bool deleted, const void *val, unsigned int val_len, u64 seq)
+		  bool deleted, const void *val, unsigned int val_len, u64 seq, bool fresh)
 {
 	struct rb_node **p = &ic->dirty.rb_node;
 	struct rb_node *parent = NULL;
@@ -235,6 +246,7 @@ static int change(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
 	di->key = *key;
 	di->seq = seq;
 	di->deleted = deleted;
+	di->fresh = fresh;
 	di->val_len = val_len;
 	if (val_len)
 		memcpy(di->val, val, val_len);
@@ -248,9 +260,15 @@ static int change(struct scoutfs_item_cache *ic, const struct scoutfs_key *key,
 		} else if (cmp > 0) {
 			p = &parent->rb_right;
 		} else {
-			rb_replace_node(&old->node, &di->node, &ic->dirty);
 			ic->dirty_bytes -= item_bytes(old->val_len);
-			ic->dirty_bytes += item_bytes(val_len);
+			if (deleted && old->fresh) {
+				rb_erase(&old->node, &ic->dirty);
+				kfree(di);
+			} else {
+				di->fresh = old->fresh;
+				rb_replace_node(&old->node, &di->node, &ic->dirty);
+				ic->dirty_bytes += item_bytes(val_len);
+			}
 			kfree(old);
 			return 0;
 		}
@@ -294,7 +312,8 @@ static int change_if(struct scoutfs_item_cache *ic, const struct scoutfs_key *ke
 		if (want_exists >= 0 && ret != want_exists)
 			ret = err;
 		else
-			ret = change(ic, key, deleted, val, val_len, seq);
+			/* a create found no version: none is beneath it */
+			ret = change(ic, key, deleted, val, val_len, seq, want_exists == 0);
 	}
 	up_write(&ic->rwsem);
 	return ret;
@@ -379,6 +398,21 @@ int scoutfs_item_write_dirty(struct scoutfs_item_cache *ic, struct scoutfs_meta_
 void scoutfs_item_commit_done(struct scoutfs_item_cache *ic)
 {
 	down_write(&ic->rwsem);
-	free_all(ic);
+	/* a commit's changes are many: freed once holders are going again */
+	WARN_ON_ONCE(!RB_EMPTY_ROOT(&ic->committed));
+	ic->committed = ic->dirty;
+	ic->dirty = RB_ROOT;
+	ic->dirty_bytes = 0;
 	up_write(&ic->rwsem);
+}
+
+void scoutfs_item_free_committed(struct scoutfs_item_cache *ic)
+{
+	struct rb_root committed;
+
+	down_write(&ic->rwsem);
+	committed = ic->committed;
+	ic->committed = RB_ROOT;
+	up_write(&ic->rwsem);
+	free_tree(&committed);
 }

@@ -74,10 +74,12 @@ u64 scoutfs_item_dirty_bytes(struct scoutfs_item_cache *ic);
  * root with its version (deletions as deletion items); the greatest
  * version written is returned in *max_seq.  After the commit is durable
  * the changes are dropped with scoutfs_item_commit_done(), once the
- * forest reads them.
+ * forest reads them, and their memory freed by
+ * scoutfs_item_free_committed() once changes are allowed again.
  */
 int scoutfs_item_write_dirty(struct scoutfs_item_cache *ic, struct scoutfs_meta_alloc *alloc,
 			     struct scoutfs_btree_root *root, u64 *max_seq);
 void scoutfs_item_commit_done(struct scoutfs_item_cache *ic);
+void scoutfs_item_free_committed(struct scoutfs_item_cache *ic);
 
 #endif

@@ -4,8 +4,9 @@
  *
  * Holders take the hold rwsem for reading; the commit takes it for
  * writing, so it runs between holders and new holders wait for it.
- * Commits run in one work item.  A sync queues it and waits for the
- * commit count to pass the count it saw, so concurrent syncs share a
+ * Commits run in one work item.  A sync waits for the first commit
+ * that takes the hold after it was called (queueing one if none is
+ * waiting for the hold or holding it), so concurrent syncs share a
  * commit.
  */
 #include <linux/jiffies.h>
@@ -50,6 +51,7 @@ struct scoutfs_trans {
 	struct delayed_work commit_work;
 	spinlock_t lock;
 	u64 commits_started;
+	u64 commits_covering;	/* started and not yet past its holders: 0 or its number */
 	u64 commits_done;
 	int commit_err;		/* of the last commit */
 	bool failed;		/* a commit failed: no more changes */
@@ -242,6 +244,7 @@ static void commit_worker(struct work_struct *work)
 
 	spin_lock(&tr->lock);
 	started = ++tr->commits_started;
+	tr->commits_covering = started;
 	spin_unlock(&tr->lock);
 
 	down_write(&tr->hold_rwsem);
@@ -261,6 +264,9 @@ static void commit_worker(struct work_struct *work)
 		       tr->fsid, ret);
 		tr->failed = true;
 	}
+	spin_lock(&tr->lock);
+	tr->commits_covering = 0;
+	spin_unlock(&tr->lock);
 	up_write(&tr->hold_rwsem);
 	if (tr->data_ops)
 		tr->data_ops->committed(tr->data_arg);
@@ -270,18 +276,19 @@ static void commit_worker(struct work_struct *work)
 	tr->commit_err = ret;
 	spin_unlock(&tr->lock);
 	wake_up(&tr->waitq);
+	scoutfs_item_free_committed(tr->items);
 
 	/* the periodic commit */
 	if (!tr->failed)
 		queue_delayed_work(tr->wq, &tr->commit_work, COMMIT_SECS * HZ);
 }
 
-static bool commit_passed(struct scoutfs_trans *tr, u64 seen, int *err)
+static bool commit_done(struct scoutfs_trans *tr, u64 nr, int *err)
 {
 	bool done;
 
 	spin_lock(&tr->lock);
-	done = tr->commits_done > seen;
+	done = tr->commits_done >= nr;
 	*err = tr->commit_err;
 	spin_unlock(&tr->lock);
 	return done;
@@ -289,17 +296,25 @@ static bool commit_passed(struct scoutfs_trans *tr, u64 seen, int *err)
 
 int scoutfs_trans_sync(struct scoutfs_trans *tr, bool wait)
 {
-	u64 seen;
+	bool queue;
+	u64 nr;
 	int err = 0;
 
-	/* a commit that has started may have missed changes: wait for the next */
+	/*
+	 * A commit that hasn't let holders go again covers every change
+	 * finished before now: it has them or waits for their holders (as
+	 * sync(2) finds the commit its non-waiting ->sync_fs() started).
+	 * One that has may have missed some: the next commit it is.
+	 */
 	spin_lock(&tr->lock);
-	seen = tr->commits_started;
+	queue = tr->commits_covering == 0;
+	nr = queue ? tr->commits_started + 1 : tr->commits_covering;
 	spin_unlock(&tr->lock);
 
-	mod_delayed_work(tr->wq, &tr->commit_work, 0);
+	if (queue)
+		mod_delayed_work(tr->wq, &tr->commit_work, 0);
 	if (wait)
-		wait_event(tr->waitq, commit_passed(tr, seen, &err));
+		wait_event(tr->waitq, commit_done(tr, nr, &err));
 	return wait ? err : 0;
 }
 
