@@ -227,20 +227,7 @@ static int move_items(struct scoutfs_btree_block *dst, unsigned int dpos,
 	return ret;
 }
 
-static int insert_item(struct scoutfs_btree_block *bt,
-		       const struct scoutfs_key *key, __u64 seq, __u8 flags,
-		       const void *val, unsigned int val_len, void *scratch)
-{
-	int ret;
-
-	ret = make_room(bt, ITEM_SIZE + scoutfs_btree_val_space(val_len),
-			scratch);
-	if (ret)
-		return ret;
-	return scoutfs_btree_block_insert(bt, key, seq, flags, val, val_len);
-}
-
-/* insert_item() where scoutfs_btree_block_find() placed the absent key */
+/* insert an item where scoutfs_btree_block_find() placed its absent key */
 static int insert_item_at(struct scoutfs_btree_block *bt, unsigned int pos,
 			  const struct scoutfs_key *key, __u64 seq, __u8 flags,
 			  const void *val, unsigned int val_len, void *scratch)
@@ -262,8 +249,11 @@ static int insert_parent_item(struct scoutfs_btree_block *par,
 			      void *scratch)
 {
 	struct scoutfs_block_ref copy = *ref;
+	unsigned int pos;
 
-	return insert_item(par, key, 0, 0, &copy, REF_SIZE, scratch);
+	if (scoutfs_btree_block_find(par, key, &pos) == 0)
+		return -EEXIST;
+	return insert_item_at(par, pos, key, 0, 0, &copy, REF_SIZE, scratch);
 }
 
 static const struct scoutfs_key *last_key(const struct scoutfs_btree_block *bt)
